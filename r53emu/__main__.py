@@ -1,0 +1,3 @@
+from r53emu.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""The lifecycle object: load zones, bind UDP+TCP, answer, stop.
+
+One `R53Emu` drives the command line, the container, the tests and (later) the pytest plugin
+alike (house style 10). Port 0 binds a free port, the same number for UDP and TCP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from r53emu import names
+from r53emu.handler import QueryHandler
+from r53emu.listeners import TcpListener, UdpListener
+from r53emu.model import Catalog
+from r53emu.zonefile import load_catalog
+
+logger = logging.getLogger("r53emu")
+
+DEFAULT_PORT = 53
+DEFAULT_ADDRESS = "127.0.0.1"
+TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How to run r53emu; every field is a command-line flag and an R53EMU_* variable."""
+
+    zones: Path = Path("zones")
+    address: str = DEFAULT_ADDRESS
+    port: int = DEFAULT_PORT
+    tcp_idle_timeout: float = TCP_IDLE_TIMEOUT
+
+
+class BindError(Exception):
+    """The listening address could not be bound; the message says why and what to do."""
+
+
+class R53Emu:
+    """A running (or ready to run) r53emu server."""
+
+    def __init__(self, config: ServerConfig, catalog: Catalog | None = None) -> None:
+        self.config = config
+        self.handler = QueryHandler(rng=random.Random())
+        self._catalog = catalog
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+        self.port: int | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) the server listens on, UDP and TCP alike."""
+        assert self.port is not None, "start() first"
+        return self.config.address, self.port
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.handler.catalog
+
+    async def start(self) -> None:
+        """Load the zones (raises `ZoneLoadError`) and bind (raises `BindError`)."""
+        catalog = self._catalog or load_catalog(self.config.zones)
+        self.handler.catalog = catalog
+        await self._bind()
+
+    async def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        host, wanted = self.config.address, self.config.port
+        for _attempt in range(50):
+            try:
+                udp, _ = await loop.create_datagram_endpoint(
+                    lambda: UdpListener(self.handler), local_addr=(host, wanted)
+                )
+            except OSError as exc:
+                raise BindError(bind_failure_message(exc, host, wanted)) from exc
+            port = udp.get_extra_info("sockname")[1]
+            try:
+                self._tcp = await asyncio.start_server(
+                    TcpListener(self.handler, self.config.tcp_idle_timeout),
+                    host,
+                    port,
+                    reuse_address=True,
+                )
+            except OSError as exc:
+                udp.close()
+                if wanted == 0 and exc.errno == errno.EADDRINUSE:
+                    continue  # the free UDP port is taken for TCP: try another pair
+                raise BindError(bind_failure_message(exc, host, port)) from exc
+            self._udp = udp
+            self.port = port
+            return
+        raise BindError(f"no port on {host} is free for both UDP and TCP")
+
+    async def stop(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        if self._tcp is not None:
+            self._tcp.close()
+            await self._tcp.wait_closed()
+            self._tcp = None
+
+    def describe(self) -> list[str]:
+        """Startup lines: each zone with its record-set count, then where it listens."""
+        lines = [
+            f"zone {names.to_text(zone.name)} ({zone.zone_id}): {zone.record_set_count} "
+            f"record sets from {zone.source.file}"
+            for zone in sorted(self.catalog.zones.values(), key=lambda z: z.name[::-1])
+        ]
+        host, port = self.address
+        shown = f"[{host}]" if ":" in host else host
+        lines.append(f"listening on {shown}:{port} (UDP and TCP)")
+        return lines
+
+
+def bind_failure_message(exc: OSError, host: str, port: int) -> str:
+    """Why `host:port` could not be bound, and what to do about it."""
+    where = f"{host}:{port}"
+    if exc.errno == errno.EACCES and port < 1024:
+        return (
+            f"cannot listen on {where}: permission denied. Ports below 1024 need root or the "
+            "CAP_NET_BIND_SERVICE capability. Use an unprivileged port, e.g. `--port 5353` "
+            f"(then `dig @{host} -p 5353 ...`), or grant the capability: "
+            f"sudo setcap 'cap_net_bind_service=+ep' {Path(sys.executable).resolve()}"
+        )
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {where}: the address is already in use (another DNS server? on "
+            "port 53 often systemd-resolved or dnsmasq). Stop it or choose another port, e.g. "
+            "`--port 5353`."
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {where}: no interface of this machine has address {host}."
+    return f"cannot listen on {where}: {exc.strerror or exc}"

@@ -1,0 +1,147 @@
+"""The `r53emu` command: `serve` answers DNS from a zones directory, `check` validates one.
+
+Every flag can also be given as an environment variable `R53EMU_<FLAG>` (the container sets
+them): `--zones` is `R53EMU_ZONES`, `--port` is `R53EMU_PORT`, and so on. A flag on the command
+line wins over the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from r53emu import names
+from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, BindError, R53Emu, ServerConfig
+from r53emu.errors import ZoneLoadError
+from r53emu.zonefile import load_catalog
+
+logger = logging.getLogger("r53emu")
+ENV_PREFIX = "R53EMU_"
+
+
+def _env(flag: str, default: str) -> str:
+    return os.environ.get(ENV_PREFIX + flag.upper().replace("-", "_"), default)
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0..65535)")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="r53emu",
+        description="An emulator of Amazon Route 53's DNS answering. Every flag is also an "
+        "R53EMU_<FLAG> environment variable (e.g. R53EMU_PORT=5353).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="answer DNS queries from the zones directory")
+    serve.add_argument(
+        "--zones",
+        type=Path,
+        default=Path(_env("zones", "zones")),
+        help="directory of zone files (default: zones/, env R53EMU_ZONES)",
+    )
+    serve.add_argument(
+        "--address",
+        default=_env("address", DEFAULT_ADDRESS),
+        help="IPv4 or IPv6 address to listen on (default: 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=_port(_env("port", str(DEFAULT_PORT))),
+        help="UDP and TCP port (default: 53; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--log-level",
+        default=_env("log_level", "INFO"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="logging level (default: INFO)",
+    )
+    check = commands.add_parser("check", help="validate a zones directory and summarize it")
+    check.add_argument(
+        "zones",
+        nargs="?",
+        type=Path,
+        default=Path(_env("zones", "zones")),
+        help="directory of zone files (default: zones/)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return check(args.zones)
+    logging.basicConfig(
+        level=args.log_level, format="r53emu: %(message)s", stream=sys.stderr, force=True
+    )
+    config = ServerConfig(zones=args.zones, address=args.address, port=args.port)
+    try:
+        return asyncio.run(serve(config))
+    except KeyboardInterrupt:
+        return 0
+
+
+def check(directory: Path) -> int:
+    """Print every error and exit 1, or one summary line per zone and exit 0."""
+    try:
+        catalog = load_catalog(directory)
+    except ZoneLoadError as exc:
+        for error in exc.errors:
+            print(error)
+        print(f"{len(exc.errors)} error(s) in {directory}", file=sys.stderr)
+        return 1
+    for zone in sorted(catalog.zones.values(), key=lambda z: z.name[::-1]):
+        print(
+            f"{names.to_text(zone.name)} {zone.zone_id}: {zone.record_set_count} record sets "
+            f"({zone.source.file})"
+        )
+    return 0
+
+
+async def serve(config: ServerConfig) -> int:
+    """Run until SIGINT or SIGTERM; 1 when zones or the address are unusable."""
+    server = R53Emu(config)
+    try:
+        await server.start()
+    except ZoneLoadError as exc:
+        for error in exc.errors:
+            logger.error("%s", error)
+        logger.error("not started: %d error(s) in %s", len(exc.errors), config.zones)
+        return 1
+    except BindError as exc:
+        logger.error("%s", exc)
+        return 1
+    for line in server.describe():
+        logger.info("%s", line)
+    logger.info("try: %s", dig_hint(server))
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    logger.info("shutting down")
+    await server.stop()
+    return 0
+
+
+def dig_hint(server: R53Emu) -> str:
+    """A `dig` command that gets an answer from the first zone the server loaded."""
+    host, port = server.address
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    zones = sorted(server.catalog.zones.values(), key=lambda z: z.name[::-1])
+    name = names.to_text(zones[0].name) if zones else "example.test."
+    port_flag = "" if port == 53 else f" -p {port}"
+    return f"dig @{host}{port_flag} {name} SOA"

@@ -1,0 +1,80 @@
+"""One handler for both transports: bytes in, bytes (or nothing) out; it never raises.
+
+Garbage gets FORMERR or is dropped (decided by `wire.parse_query`), an internal error gets
+SERVFAIL and a logged traceback, and the next query is answered as usual (house style 8).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+from collections.abc import Callable
+
+from r53emu.lookup import lookup
+from r53emu.model import EMPTY_CATALOG, Catalog
+from r53emu.query import RCODE_REFUSED, Answer, Outcome, QueryContext
+from r53emu.wire import TCP_LIMIT, ParsedQuery, Rejected, parse_query, render, servfail
+
+logger = logging.getLogger("r53emu.handler")
+
+CLASS_IN = 1
+CLASS_ANY = 255
+IXFR = 251
+AXFR = 252
+
+Resolve = Callable[[Catalog, QueryContext, random.Random], Answer]
+
+
+class QueryHandler:
+    """Answers DNS messages from the current catalog.
+
+    `catalog` is replaced whole on reload (one reference assignment, so a query sees either
+    the old or the new zones, never a mix). `resolve` is the lookup function.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog = EMPTY_CATALOG,
+        rng: random.Random | None = None,
+        resolve: Resolve = lookup,
+    ) -> None:
+        self.catalog = catalog
+        self.rng = rng or random.Random()
+        self.resolve = resolve
+
+    def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
+        parsed = parse_query(packet)
+        if isinstance(parsed, Rejected):
+            logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
+            return parsed.reply
+        try:
+            answer = self.answer(parsed, client_ip, transport)
+            limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
+            return render(parsed, answer, limit)
+        except Exception:
+            logger.exception(
+                "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
+            )
+            return servfail(parsed)
+
+    def answer(self, query: ParsedQuery, client_ip: str, transport: str) -> Answer:
+        """The `Answer` for a parsed query (what `render` puts on the wire)."""
+        if query.qclass not in (CLASS_IN, CLASS_ANY):
+            return _refused(f"class {query.qclass}: r53emu serves only class IN")
+        if query.qtype in (AXFR, IXFR):
+            # Zone transfers are not offered; REFUSED as semantics §2.10 recommends (UNCONFIRMED).
+            return _refused("zone transfers are not offered")
+        subnet = query.edns.client_subnet if query.edns else None
+        context = QueryContext(
+            qname=query.qname,
+            qtype=query.qtype,
+            client=ipaddress.ip_address(client_ip.split("%")[0]),
+            subnet=subnet.network if subnet else None,
+            transport=transport,
+        )
+        return self.resolve(self.catalog, context, self.rng)
+
+
+def _refused(note: str) -> Answer:
+    return Answer(outcome=Outcome.REFUSED, rcode=RCODE_REFUSED, authoritative=False, notes=(note,))

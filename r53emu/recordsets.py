@@ -1,0 +1,247 @@
+"""One record set of a zone file -> a validated `RecordSet` (the per-record-set rules).
+
+Rules that need the whole zone (conflicts, duplicates, alias targets) live in `zonebuild`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from r53emu import names
+from r53emu.errors import Field, ZoneError
+from r53emu.fieldreaders import check_keys, read_bool, read_int, read_list, read_mapping, read_str
+from r53emu.model import AliasTarget, Rdata, RecordSet, Source
+from r53emu.names import Name
+from r53emu.rdata import RECORD_TYPES, InvalidValue, parse_value
+
+MAX_TTL = 2_147_483_647  # semantics §1.5
+MAX_VALUES = 400
+MAX_SET_IDENTIFIER = 128
+
+RECORD_SET_KEYS = ("name", "type", "ttl", "records", "alias", "set_identifier")
+ALIAS_KEYS = ("name", "zone_id", "evaluate_target_health")
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneContext:
+    """What parsing a record set needs to know of its zone."""
+
+    name: Name
+    zone_id: str
+    default_ttl: int | None
+
+    @property
+    def text(self) -> str:
+        return names.to_text(self.name)
+
+
+def owner_name(text: str, zone: ZoneContext) -> Name:
+    """The lower-case owner of a record-set `name` (zone-format.md, "Names and values").
+
+    `@` or empty is the apex; a name equal to the zone or ending in `.<zone>` (trailing dot
+    optional, any case) is complete; a name ending in `.` outside the zone is an error (Route 53's
+    wording); any other name is relative to the zone. Raises `names.InvalidName`.
+    """
+    if text in ("", "@"):
+        return zone.name
+    key = names.lower(names.parse(text))
+    if names.is_within(key, zone.name):
+        return key
+    if text.endswith(".") and not text.endswith("\\."):
+        raise names.InvalidName(
+            f"RRSet with DNS name {names.to_text(key)} is not permitted in zone {zone.text}"
+        )
+    full = key + zone.name
+    names.check(full, text)
+    return full
+
+
+def group_key_of(raw: Any, zone: ZoneContext) -> tuple[Name, int] | None:
+    """(owner, type) of a record set that failed validation, when those two fields are readable.
+
+    Lets whole-zone checks still run without reporting "alias target not found" for a target
+    whose own record set already has an error.
+    """
+    if not isinstance(raw, dict):
+        return None
+    try:
+        owner = owner_name(str(raw.get("name", "")), zone)
+    except names.InvalidName:
+        return None
+    rtype = RECORD_TYPES.get(str(raw.get("type", "")).upper())
+    return None if rtype is None else (owner, rtype)
+
+
+def parse_record_set(
+    raw: Any, where: Field, zone: ZoneContext, errors: list[ZoneError]
+) -> RecordSet | None:
+    """Validate one entry of `record_sets`; None (with errors appended) when it is unusable."""
+    mapping = read_mapping(raw, where, errors)
+    if mapping is None:
+        return None
+    before = len(errors)
+    check_keys(mapping, RECORD_SET_KEYS, where, errors)
+    owner = _read_owner(mapping, where, zone, errors)
+    type_name = _read_type(mapping, where, errors)
+    set_identifier = None
+    if "set_identifier" in mapping:
+        at = where.child(mapping, "set_identifier")
+        set_identifier = read_str(mapping["set_identifier"], at, errors)
+        if set_identifier is not None and not 1 <= len(set_identifier) <= MAX_SET_IDENTIFIER:
+            errors.append(at.error(f"must be 1..{MAX_SET_IDENTIFIER} characters"))
+    alias: AliasTarget | None = None
+    ttl: int | None = None
+    records: tuple[Rdata, ...] = ()
+    if "alias" in mapping:
+        alias = _read_alias(mapping, where, type_name, errors)
+    else:
+        ttl, records = _read_ttl_and_records(mapping, where, zone, type_name, errors)
+    if owner is not None and type_name is not None:
+        _check_wildcard(owner, type_name, where.child(mapping, "name"), errors)
+    if len(errors) > before or owner is None or type_name is None:
+        return None
+    return RecordSet(
+        name=owner,
+        rtype=RECORD_TYPES[type_name],
+        ttl=ttl,
+        records=records,
+        source=Source(where.file, where.line),
+        alias=alias,
+        set_identifier=set_identifier,
+    )
+
+
+def _read_owner(
+    mapping: Any, where: Field, zone: ZoneContext, errors: list[ZoneError]
+) -> Name | None:
+    if "name" not in mapping:
+        errors.append(where.error('name: required (use "@" for the zone apex)'))
+        return None
+    at = where.child(mapping, "name")
+    text = read_str(mapping["name"], at, errors)
+    if text is None:
+        return None
+    try:
+        return owner_name(text, zone)
+    except names.InvalidName as exc:
+        errors.append(at.error(str(exc)))
+        return None
+
+
+def _read_type(mapping: Any, where: Field, errors: list[ZoneError]) -> str | None:
+    if "type" not in mapping:
+        errors.append(where.error("type: required"))
+        return None
+    at = where.child(mapping, "type")
+    text = read_str(mapping["type"], at, errors)
+    if text is None:
+        return None
+    if text.upper() not in RECORD_TYPES:
+        errors.append(
+            at.error(f"{text!r} is not a Route 53 record type ({' '.join(sorted(RECORD_TYPES))})")
+        )
+        return None
+    return text.upper()
+
+
+def _read_alias(
+    mapping: Any, where: Field, type_name: str | None, errors: list[ZoneError]
+) -> AliasTarget | None:
+    at = where.child(mapping, "alias")
+    for key in ("ttl", "records"):
+        if key in mapping:
+            errors.append(
+                where.child(mapping, key).error(
+                    "an alias record set has no ttl or records of its own "
+                    "(it answers with its target's values and TTL)"
+                )
+            )
+    if type_name in ("NS", "SOA"):
+        errors.append(at.error(f"alias record sets cannot be of type {type_name}"))
+    alias = read_mapping(mapping["alias"], at, errors)
+    if alias is None:
+        return None
+    check_keys(alias, ALIAS_KEYS, at, errors)
+    if "name" not in alias:
+        errors.append(at.error("name: required (the record set the alias points at)"))
+        return None
+    name_at = at.child(alias, "name")
+    text = read_str(alias["name"], name_at, errors)
+    evaluate = False
+    if "evaluate_target_health" in alias:
+        evaluate = bool(
+            read_bool(
+                alias["evaluate_target_health"], at.child(alias, "evaluate_target_health"), errors
+            )
+        )
+    zone_id = None
+    if "zone_id" in alias:
+        zone_id = read_str(alias["zone_id"], at.child(alias, "zone_id"), errors)
+    if text is None:
+        return None
+    try:
+        # Alias names are absolute whether or not they end with a dot, as in Route 53.
+        target = names.lower(names.parse(text))
+    except names.InvalidName as exc:
+        errors.append(name_at.error(str(exc)))
+        return None
+    return AliasTarget(name=target, evaluate_target_health=evaluate, zone_id=zone_id)
+
+
+def _read_ttl_and_records(
+    mapping: Any,
+    where: Field,
+    zone: ZoneContext,
+    type_name: str | None,
+    errors: list[ZoneError],
+) -> tuple[int | None, tuple[Rdata, ...]]:
+    if "records" not in mapping:
+        errors.append(
+            where.error("expected exactly one of alias, or ttl and records; found neither")
+        )
+        return None, ()
+    ttl = zone.default_ttl
+    if "ttl" in mapping:
+        ttl = read_int(mapping["ttl"], where.child(mapping, "ttl"), errors, 0, MAX_TTL)
+    elif ttl is None:
+        errors.append(where.error("ttl: required (or give the zone a default `ttl:`)"))
+    at = where.child(mapping, "records")
+    values = read_list(mapping["records"], at, errors)
+    if values is None or type_name is None:
+        return ttl, ()
+    if not values:
+        errors.append(at.error("needs at least one value"))
+    if len(values) > MAX_VALUES:
+        errors.append(at.error(f"{len(values)} values (at most {MAX_VALUES} per record set)"))
+    if type_name in ("CNAME", "SOA") and len(values) > 1:
+        errors.append(at.error(f"a {type_name} record set holds exactly one value"))
+    parsed: list[Rdata] = []
+    for index, value in enumerate(values):
+        value_at = at.child(values, index)
+        text = read_str(value, value_at, errors)
+        if text is None:
+            continue
+        try:
+            rdata = parse_value(type_name, text)
+        except InvalidValue as exc:
+            errors.append(value_at.error(str(exc)))
+            continue
+        if any(rdata.wire == seen.wire for seen in parsed):
+            errors.append(value_at.error(f"duplicate value {text!r} in one record set"))
+            continue
+        parsed.append(rdata)
+    return ttl, tuple(parsed)
+
+
+def _check_wildcard(owner: Name, type_name: str, at: Field, errors: list[ZoneError]) -> None:
+    """Only a whole leftmost `*` label is a wildcard (semantics §2.4); never for NS."""
+    if owner and b"*" in owner[0] and owner[0] != b"*":
+        errors.append(
+            at.error(
+                f"{names.to_text(owner)}: a partial-label wildcard is not supported by Route 53 "
+                "(only a whole leftmost `*` label is a wildcard)"
+            )
+        )
+    if owner and owner[0] == b"*" and type_name == "NS":
+        errors.append(at.error("NS record sets cannot have a wildcard name"))

@@ -1,0 +1,15 @@
+"""Routing policies, registered by the name the model uses in `RecordSet.policy`.
+
+Adding a policy = one module + one line here + one test file.
+"""
+
+from __future__ import annotations
+
+from r53emu.routing import simple
+from r53emu.routing.base import Policy, RoutingContext, Selection
+
+POLICIES: dict[str, Policy] = {
+    "simple": simple.choose,
+}
+
+__all__ = ["POLICIES", "Policy", "RoutingContext", "Selection"]
