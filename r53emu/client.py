@@ -33,8 +33,8 @@ async def tcp_exchange(
 ) -> list[bytes]:
     """Send several length-prefixed messages on one connection and read the replies in order.
 
-    Stops early (returning what arrived) when the server closes the connection or is silent
-    for `timeout` seconds.
+    Stops early (returning what arrived) when the server closes or resets the connection or is
+    silent for `timeout` seconds.
     """
     reader, writer = await asyncio.open_connection(*address)
     replies: list[bytes] = []
@@ -46,8 +46,8 @@ async def tcp_exchange(
                 async with asyncio.timeout(timeout):
                     length = int.from_bytes(await reader.readexactly(2), "big")
                     replies.append(await reader.readexactly(length))
-            except (TimeoutError, asyncio.IncompleteReadError):
-                break
+            except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                break  # silent, closed (EOF) or reset: the replies so far are the answer
     finally:
         writer.close()
     return replies

@@ -108,27 +108,25 @@ def parse_query(packet: bytes) -> ParsedQuery | Rejected:
     if qdcount != 1:
         return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), "QDCOUNT is not 1")
     try:
-        message = DNSRecord.parse(packet)
-    except Exception as exc:  # dnslib raises DNSError, struct.error, UnicodeError, ...
-        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"unparseable: {exc}")
-    question = message.q
+        message = _read_message(packet)
+    except _Malformed as exc:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"malformed: {exc}")
     query = ParsedQuery(
         id=ident,
         opcode=opcode,
         rd=rd,
         cd=bool(flags & 0x0010),
-        qname=tuple(question.qname.label),
-        qtype=question.qtype,
-        qclass=question.qclass,
+        qname=message.qname,
+        qtype=message.qtype,
+        qclass=message.qclass,
         edns=None,
     )
-    opts = [rr for rr in message.ar if rr.rtype == OPT]
-    if not opts:
+    if not message.opts:
         return query
-    if len(opts) > 1:
+    if len(message.opts) > 1:
         return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), "more than one OPT")
-    opt = opts[0]
-    if tuple(opt.rname.label):
+    opt = message.opts[0]
+    if opt.owner:
         return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), "OPT owner is not root")
     version = (opt.ttl >> 16) & 0xFF
     dnssec_ok = bool(opt.ttl & 0x8000)
@@ -137,21 +135,134 @@ def parse_query(packet: bytes) -> ParsedQuery | Rejected:
         reply = _badvers(query, edns)
         return Rejected(reply, f"EDNS version {version}: BADVERS")
     try:
-        subnet = _client_subnet(opt.rdata)
-    except ValueError as exc:
-        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"bad ECS: {exc}")
-    edns = Edns(max(opt.rclass, UDP_PLAIN_LIMIT), version, dnssec_ok, subnet)
+        subnet = _client_subnet(_edns_options(opt.rdata))
+    except (ValueError, _Malformed) as exc:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"bad OPT: {exc}")
+    edns = Edns(max(opt.payload, UDP_PLAIN_LIMIT), version, dnssec_ok, subnet)
     return replace(query, edns=edns)
 
 
-def _client_subnet(options: list[EDNSOption]) -> ClientSubnet | None:
+class _Malformed(Exception):
+    """The packet cannot be read as a DNS message (answered with FORMERR)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _OptRecord:
+    owner: Name
+    payload: int  # the CLASS field
+    ttl: int  # extended RCODE, version and flags
+    rdata: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    qname: Name
+    qtype: int
+    qclass: int
+    opts: list[_OptRecord]
+
+
+# The query is read here rather than by dnslib's parser, which rejects labels that are not
+# UTF-8 (legal DNS: such names get NXDOMAIN or REFUSED), accepts label lengths 64-191 and names
+# over 255 bytes (which then cannot be rendered), and parses rdata the server never needs.
+# Bytes after the counted records are ignored.
+def _read_message(packet: bytes) -> _Message:
+    _ident, _flags, _qd, ancount, nscount, arcount = _HEADER.unpack_from(packet)
+    qname, offset = _read_name(packet, _HEADER.size)
+    qtype, qclass = _unpack("!HH", packet, offset)
+    offset += 4
+    for _ in range(ancount + nscount):
+        _owner, _rtype, _rclass, _ttl, _rdata, offset = _read_record(packet, offset)
+    opts = []
+    for _ in range(arcount):
+        owner, rtype, rclass, ttl, rdata, offset = _read_record(packet, offset)
+        if rtype == OPT:
+            opts.append(_OptRecord(owner, rclass, ttl, rdata))
+    return _Message(qname, qtype, qclass, opts)
+
+
+_MAX_NAME = 255  # wire bytes, root label included (RFC 1035 §3.1)
+
+
+def _read_name(packet: bytes, offset: int) -> tuple[Name, int]:
+    """The name at `offset` and the offset just after it (following compression pointers).
+
+    A pointer must go back before every byte of the name read so far (as dnspython requires),
+    so loops are impossible and reading always ends.
+    """
+    labels: list[bytes] = []
+    size = 1
+    after: int | None = None
+    earliest = offset
+    while True:
+        if offset >= len(packet):
+            raise _Malformed("name runs past the end of the packet")
+        length = packet[offset]
+        if length & 0xC0 == 0xC0:
+            if offset + 1 >= len(packet):
+                raise _Malformed("compression pointer cut short")
+            pointer = ((length & 0x3F) << 8) | packet[offset + 1]
+            if after is None:
+                after = offset + 2
+            if pointer >= earliest:
+                raise _Malformed(f"compression pointer to {pointer} does not point back")
+            offset = earliest = pointer
+            continue
+        if length & 0xC0:
+            raise _Malformed(f"label type {length & 0xC0:#x} is not supported")
+        offset += 1
+        if length == 0:
+            return tuple(labels), offset if after is None else after
+        label = packet[offset : offset + length]
+        if len(label) < length:
+            raise _Malformed("label runs past the end of the packet")
+        size += length + 1
+        if size > _MAX_NAME:
+            raise _Malformed("name is longer than 255 bytes")
+        labels.append(label)
+        offset += length
+
+
+def _read_record(packet: bytes, offset: int) -> tuple[Name, int, int, int, bytes, int]:
+    """One resource record: owner, type, class, TTL, rdata, and the offset after it."""
+    owner, offset = _read_name(packet, offset)
+    rtype, rclass, ttl, rdlength = _unpack("!HHIH", packet, offset)
+    offset += 10
+    rdata = packet[offset : offset + rdlength]
+    if len(rdata) < rdlength:
+        raise _Malformed("rdata runs past the end of the packet")
+    return owner, rtype, rclass, ttl, rdata, offset + rdlength
+
+
+def _unpack(layout: str, packet: bytes, offset: int) -> tuple[int, ...]:
+    try:
+        return struct.unpack_from(layout, packet, offset)
+    except struct.error:
+        raise _Malformed("record runs past the end of the packet") from None
+
+
+def _edns_options(rdata: bytes) -> list[tuple[int, bytes]]:
+    """The (code, data) options of an OPT record's rdata (RFC 6891 §6.1.2)."""
+    options = []
+    offset = 0
+    while offset < len(rdata):
+        code, length = _unpack("!HH", rdata, offset)
+        data = rdata[offset + 4 : offset + 4 + length]
+        if len(data) < length:
+            raise _Malformed(f"EDNS option {code} runs past the end of the OPT record")
+        options.append((code, data))
+        offset += 4 + length
+    return options
+
+
+def _client_subnet(options: list[tuple[int, bytes]]) -> ClientSubnet | None:
     """The ECS option, validated as RFC 7871 §6 requires (violations are FORMERR)."""
-    found = [option for option in options if option.code == ECS_OPTION]
+    found = [data for code, data in options if code == ECS_OPTION]
     if not found:
         return None
     if len(found) > 1:
         raise ValueError("more than one ECS option")
-    data = bytes(found[0].data)
+    data = found[0]
     if len(data) < 4:
         raise ValueError("option shorter than 4 bytes")
     family, source, scope = struct.unpack_from("!HBB", data)
@@ -196,9 +307,12 @@ def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
 
 
 def servfail(query: ParsedQuery) -> bytes:
-    """SERVFAIL for an internal error, question echoed."""
+    """SERVFAIL for an internal error, question echoed (header only if even that fails)."""
     failure = Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authoritative=False)
-    return bytes(_message(query, failure, (), (), ()).pack())
+    try:
+        return bytes(_message(query, failure, (), (), ()).pack())
+    except Exception:  # the caller has logged the original error; a reply must still go out
+        return header_reply(query.id, query.opcode, query.rd, RCODE_SERVFAIL)
 
 
 def _badvers(query: ParsedQuery, edns: Edns) -> bytes:
