@@ -11,6 +11,7 @@ import errno
 import logging
 import random
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,9 @@ logger = logging.getLogger("r53emu")
 DEFAULT_PORT = 53
 DEFAULT_ADDRESS = "127.0.0.1"
 TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
+CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
+
+ConnectionCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class R53Emu:
         self._catalog = catalog
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
+        # Open TCP connections, so stop() can end them instead of waiting out their idle timeout.
+        self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
         self.port: int | None = None
 
     @property
@@ -81,7 +87,7 @@ class R53Emu:
             port = udp.get_extra_info("sockname")[1]
             try:
                 self._tcp = await asyncio.start_server(
-                    TcpListener(self.handler, self.config.tcp_idle_timeout),
+                    self._tracked(TcpListener(self.handler, self.config.tcp_idle_timeout)),
                     host,
                     port,
                     reuse_address=True,
@@ -96,14 +102,47 @@ class R53Emu:
             return
         raise BindError(f"no port on {host} is free for both UDP and TCP")
 
+    def _tracked(self, listener: TcpListener) -> ConnectionCallback:
+        """`listener`, registering each connection while it is open."""
+
+        async def serve_connection(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._connections[writer] = task
+            try:
+                await listener(reader, writer)
+            finally:
+                del self._connections[writer]
+
+        return serve_connection
+
     async def stop(self) -> None:
+        """Stop listening and end open TCP connections; returns once all are closed."""
         if self._udp is not None:
             self._udp.close()
             self._udp = None
         if self._tcp is not None:
             self._tcp.close()
+            await self._close_connections()
             await self._tcp.wait_closed()
             self._tcp = None
+
+    async def _close_connections(self) -> None:
+        # Without this, Python >= 3.12's wait_closed() waits for idle clients to time out
+        # (10 s: as long as `docker stop` waits before SIGKILL), and on 3.11 asyncio.run() cancels
+        # their tasks mid-read and logs a CancelledError traceback. Closing the transport
+        # instead ends each read loop with EOF: a reply being written is still flushed.
+        for writer in list(self._connections):
+            writer.close()
+        pending = set(self._connections.values())
+        if pending:
+            _done, stuck = await asyncio.wait(pending, timeout=CLOSE_GRACE)
+            for writer in list(self._connections):
+                writer.transport.abort()  # a client that stopped reading our reply
+            if stuck:
+                await asyncio.wait(stuck, timeout=CLOSE_GRACE)
 
     def describe(self) -> list[str]:
         """Startup lines: each zone with its record-set count, then where it listens."""

@@ -19,6 +19,9 @@ from pathlib import Path
 from r53emu import names
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, BindError, R53Emu, ServerConfig
 from r53emu.errors import ZoneLoadError
+from r53emu.model import Zone
+from r53emu.names import Name
+from r53emu.rdata import RECORD_TYPES
 from r53emu.zonefile import load_catalog
 
 logger = logging.getLogger("r53emu")
@@ -30,10 +33,20 @@ def _env(flag: str, default: str) -> str:
 
 
 def _port(text: str) -> int:
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port (0..65535)")
-    return port
+    # A ValueError here would surface as a traceback when the text comes from R53EMU_PORT.
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0..65535)")
+    return int(text)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(text: str) -> str:
+    # argparse checks `choices` on flags only, not on a default taken from R53EMU_LOG_LEVEL.
+    if text.upper() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
+    return text.upper()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,20 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--address",
         default=_env("address", DEFAULT_ADDRESS),
-        help="IPv4 or IPv6 address to listen on (default: 127.0.0.1)",
+        help="IPv4 or IPv6 address to listen on (default: 127.0.0.1; env R53EMU_ADDRESS)",
     )
     serve.add_argument(
         "--port",
         type=_port,
-        default=_port(_env("port", str(DEFAULT_PORT))),
-        help="UDP and TCP port (default: 53; 0 picks a free one)",
+        # A string default goes through `type` only when the flag is absent, so a bad
+        # R53EMU_PORT is reported like a bad flag, and a given --port overrides it entirely.
+        default=_env("port", str(DEFAULT_PORT)),
+        help="UDP and TCP port (default: 53; 0 picks a free one; env R53EMU_PORT)",
     )
     serve.add_argument(
         "--log-level",
         default=_env("log_level", "INFO"),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        type=str.upper,
-        help="logging level (default: INFO)",
+        type=_log_level,
+        metavar="{" + ",".join(LOG_LEVELS) + "}",
+        help="logging level (default: INFO; env R53EMU_LOG_LEVEL)",
     )
     check = commands.add_parser("check", help="validate a zones directory and summarize it")
     check.add_argument(
@@ -74,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         type=Path,
         default=Path(_env("zones", "zones")),
-        help="directory of zone files (default: zones/)",
+        help="directory of zone files (default: zones/, env R53EMU_ZONES)",
     )
     return parser
 
@@ -113,6 +128,12 @@ def check(directory: Path) -> int:
 async def serve(config: ServerConfig) -> int:
     """Run until SIGINT or SIGTERM; 1 when zones or the address are unusable."""
     server = R53Emu(config)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Before start(): the UDP listener answers while the TCP one is still being bound, so a
+    # client (or `docker stop`) can see the server up and signal it before start() returns.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
     try:
         await server.start()
     except ZoneLoadError as exc:
@@ -125,11 +146,14 @@ async def serve(config: ServerConfig) -> int:
         return 1
     for line in server.describe():
         logger.info("%s", line)
-    logger.info("try: %s", dig_hint(server))
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+    if server.catalog.zones:
+        logger.info("try: %s", dig_hint(server))
+    else:
+        # Typically a volume mounted at the wrong place: say so rather than REFUSE in silence.
+        logger.warning(
+            "no zone files (*.yaml, *.yml, *.json) in %s: every query will be REFUSED",
+            config.zones,
+        )
     await stopping.wait()
     logger.info("shutting down")
     await server.stop()
@@ -137,11 +161,41 @@ async def serve(config: ServerConfig) -> int:
 
 
 def dig_hint(server: R53Emu) -> str:
-    """A `dig` command that gets an answer from the first zone the server loaded."""
+    """A `dig` command that gets an answer from the zones the server loaded.
+
+    It asks for an A record when a zone has one (www first, then the apex, then the shortest
+    name), so a newcomer sees addresses come back; otherwise for the first zone's SOA.
+    """
     host, port = server.address
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1" if host == "0.0.0.0" else "::1"
-    zones = sorted(server.catalog.zones.values(), key=lambda z: z.name[::-1])
-    name = names.to_text(zones[0].name) if zones else "example.test."
     port_flag = "" if port == 53 else f" -p {port}"
-    return f"dig @{host}{port_flag} {name} SOA"
+    zones = sorted(server.catalog.zones.values(), key=lambda z: z.name[::-1])
+    for zone in zones:
+        name = _address_name(zone)
+        if name is not None:
+            return f"dig @{host}{port_flag} {names.to_text(name)} A"
+    apex = names.to_text(zones[0].name) if zones else "example.test."
+    return f"dig @{host}{port_flag} {apex} SOA"
+
+
+def _address_name(zone: Zone) -> Name | None:
+    """The name of `zone` to show an A answer for, or None when it has no A record to show.
+
+    Wildcard owners are not names a client asks for, and names at or below a delegation get
+    a referral rather than an answer, so neither is suggested.
+    """
+    www = (b"www", *zone.name)
+    candidates = [
+        name
+        for name, groups in zone.nodes.items()
+        if RECORD_TYPES["A"] in groups and names.WILDCARD not in name and not _delegated(zone, name)
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda n: (n != www, n != zone.name, len(n), n[::-1]))
+
+
+def _delegated(zone: Zone, name: Name) -> bool:
+    """True when `name` is a delegation point of `zone` or lies below one."""
+    return any(name[i:] in zone.cuts for i in range(len(name) - len(zone.name)))

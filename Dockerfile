@@ -1,0 +1,60 @@
+# r53emu in a container: answers DNS as Route 53 would for the hosted zones in /zones, on
+# 0.0.0.0:53 over UDP and TCP. The bundled demo zones are the default; mount your own over them:
+#
+#   docker build -t r53emu .
+#   docker run --rm -p 5353:53/udp -p 5353:53/tcp -v "$PWD/zones:/zones:ro" r53emu
+#   dig @127.0.0.1 -p 5353 www.example.test A
+#
+# Flags go after the image name (`docker run r53emu --log-level DEBUG`); every flag is also an
+# R53EMU_* variable (`docker run -e R53EMU_LOG_LEVEL=DEBUG r53emu`).
+# tests/test_container.py replays this file's install and entrypoint in a clean virtualenv.
+FROM python:3.12-slim
+
+# No .pyc files written at run time, logs unbuffered (`docker logs` shows them at once),
+# and pip quiet about running as root during the build.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# The unprivileged user r53emu runs as (numeric in USER below, so Kubernetes' runAsNonRoot
+# can verify it). First, as it never changes: this layer stays cached.
+RUN groupadd --system --gid 10001 r53emu \
+    && useradd --system --uid 10001 --gid r53emu --no-create-home \
+       --home-dir /nonexistent --shell /usr/sbin/nologin r53emu
+
+WORKDIR /src
+
+# Dependencies first, from pyproject.toml alone, with an empty stand-in package: editing the
+# code below does not download them again, only a change to pyproject.toml does.
+COPY pyproject.toml README.md ./
+RUN mkdir r53emu && touch r53emu/__init__.py \
+    && pip install --no-cache-dir . \
+    && pip uninstall --yes r53emu \
+    && rm -rf r53emu build r53emu.egg-info
+
+# Then the package itself (its dependencies are already there).
+COPY r53emu/ ./r53emu/
+RUN pip install --no-cache-dir --no-deps . \
+    && pip check \
+    && rm -rf build r53emu.egg-info
+
+# Default zones: the bundled demo zones. Users mount their own directory over /zones.
+COPY zones/ /zones/
+
+ENV R53EMU_ZONES=/zones \
+    R53EMU_ADDRESS=0.0.0.0 \
+    R53EMU_PORT=53
+EXPOSE 53/udp 53/tcp
+
+# Port 53 without root: Docker >= 20.10 sets net.ipv4.ip_unprivileged_port_start=0 inside
+# containers, so an unprivileged process may bind ports below 1024. On older engines, or with
+# that sysctl changed back, run with `-e R53EMU_PORT=5353 -p 53:5353/udp -p 53:5353/tcp`.
+USER 10001:10001
+
+# Healthy when the server answers a query at all: the root is in no hosted zone, so the
+# answer is REFUSED, whichever zones are mounted.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
+    CMD ["python", "-c", "import os, dns.message, dns.query; dns.query.udp(dns.message.make_query('.', 'SOA'), '127.0.0.1', port=int(os.environ.get('R53EMU_PORT', '53')), timeout=3)"]
+
+ENTRYPOINT ["r53emu", "serve"]
