@@ -48,9 +48,13 @@ def nameservers(zone_text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class SoaFields:
-    """The seven SOA fields plus the record's TTL."""
+    """The seven SOA fields plus the record's TTL.
 
-    mname: str
+    An empty `mname` stands for the zone's first name server, which is only known once the
+    zone's apex NS (defaults, `nameservers:` or an NS record set) is.
+    """
+
+    mname: str = ""
     rname: str = DEFAULT_SOA_RNAME
     serial: int = DEFAULT_SOA_TIMERS[0]
     refresh: int = DEFAULT_SOA_TIMERS[1]

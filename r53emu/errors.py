@@ -44,16 +44,20 @@ class Field:
     path: str
     line: int
 
-    def child(self, container: Any, key: str | int) -> Field:
-        """The field at `container[key]`, where `container` is the value at this field."""
-        if isinstance(key, int):
-            path = f"{self.path}[{key}]"
-            line = container.line_of(key) if isinstance(container, LineList) else self.line
-        else:
-            name = container.name_of(key) if isinstance(container, LineDict) else key
+    def child(self, container: Any, key: Any) -> Field:
+        """The field at `container[key]`, where `container` is the value at this field.
+
+        A key that `container` lacks names the field where it belongs, at the container's line.
+        """
+        if isinstance(container, LineDict):
+            name = container.name_of(key)
             path = f"{self.path}.{name}" if self.path else name
-            line = container.line_of(key) if isinstance(container, LineDict) else self.line
-        return Field(self.file, path, line)
+            return Field(self.file, path, container.line_of(key))
+        if isinstance(container, LineList):
+            return Field(self.file, f"{self.path}[{key}]", container.line_of(key))
+        if isinstance(key, int):
+            return Field(self.file, f"{self.path}[{key}]", self.line)
+        return Field(self.file, f"{self.path}.{key}" if self.path else str(key), self.line)
 
     def error(self, message: str) -> ZoneError:
         return ZoneError(self.file, self.line, self.path, message)

@@ -7,11 +7,26 @@ as strings, as Terraform writes them (`ttl: "300"`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from r53emu.errors import Field, ZoneError
-from r53emu.sourcefile import LineDict, LineList
+from r53emu.sourcefile import LineDict, LineList, source_text
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+class _Reported:
+    """The type of `REPORTED`."""
+
+    def __repr__(self) -> str:
+        return "REPORTED"
+
+
+# Stands in for a value whose problem a converter already reported (a malformed JSON
+# `{"Value": ...}` item): `read_str` skips it without a second error.
+REPORTED = _Reported()
 
 
 def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: int) -> int | None:
@@ -21,7 +36,7 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         number = int(value.strip())
     if number is None:
         errors.append(where.error(f"{value!r} is not a whole number"))
@@ -33,11 +48,13 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
 
 
 def read_str(value: Any, where: Field, errors: list[ZoneError]) -> str | None:
-    """A text value; plain numbers are accepted as their text (`name: 123`)."""
+    """A text value; plain numbers are accepted as the text they were written as (`name: 010`)."""
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+        return source_text(value)
+    if value is REPORTED:
+        return None
     errors.append(where.error(f"expected text, found {_kind(value)}"))
     return None
 
@@ -69,14 +86,16 @@ def read_list(value: Any, where: Field, errors: list[ZoneError]) -> LineList | N
 def check_keys(
     mapping: LineDict, allowed: Iterable[str], where: Field, errors: list[ZoneError]
 ) -> None:
-    """Report every key of `mapping` that is not in `allowed` (typos must not pass silently)."""
+    """Report every key of `mapping` that is not in `allowed` (typos must not pass silently).
+
+    The expected fields are listed as the file names them (`TTL` in a JSON dump).
+    """
     known = tuple(allowed)
+    shown = ", ".join(mapping.name_of(key) for key in known)
     for key in mapping:
         if key not in known:
             errors.append(
-                where.child(mapping, str(key)).error(
-                    f"unknown field (expected one of: {', '.join(known)})"
-                )
+                where.child(mapping, key).error(f"unknown field (expected one of: {shown})")
             )
 
 
@@ -89,4 +108,8 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {source_text(value)}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
     return f"{type(value).__name__} {value!r}"

@@ -7,10 +7,12 @@ mappings keep each field's line and its original name, so errors still read
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from r53emu import names
 from r53emu.errors import Field, ZoneError
+from r53emu.fieldreaders import REPORTED
+from r53emu.names import Name
 from r53emu.sourcefile import LineDict, LineList
 
 # API field -> YAML field (zone-format.md uses the Terraform attribute names).
@@ -37,8 +39,14 @@ class JsonShapeError(Exception):
         self.error = error
 
 
-def convert_record_sets(document: LineDict, top: Field) -> tuple[LineList, Field]:
-    """The `ResourceRecordSets` of a dump, each converted to the YAML shape."""
+def convert_record_sets(
+    document: LineDict, top: Field, errors: list[ZoneError]
+) -> tuple[LineList, Field]:
+    """The `ResourceRecordSets` of a dump, each converted to the YAML shape.
+
+    Raises `JsonShapeError` when there is no such list; problems inside one record set are
+    appended to `errors` so that every record set is still checked.
+    """
     if "ResourceRecordSets" not in document:
         raise JsonShapeError(
             top.error(
@@ -50,28 +58,35 @@ def convert_record_sets(document: LineDict, top: Field) -> tuple[LineList, Field
     raw_sets = document["ResourceRecordSets"]
     if not isinstance(raw_sets, LineList):
         raise JsonShapeError(at.error("expected a list of record sets"))
-    converted = LineList(_convert(raw, at.child(raw_sets, i)) for i, raw in enumerate(raw_sets))
+    converted = LineList(
+        _convert(raw, at.child(raw_sets, i), errors) for i, raw in enumerate(raw_sets)
+    )
     converted.line = raw_sets.line
     converted.item_lines = raw_sets.item_lines
     return converted, at
 
 
-def _convert(raw: Any, at: Field) -> Any:
+def _convert(raw: Any, at: Field, errors: list[ZoneError]) -> Any:
     if not isinstance(raw, LineDict):
         return raw  # the record-set parser reports "expected a mapping"
     result = _renamed(raw, _RECORD_SET_FIELDS)
     if isinstance(result.get("alias"), LineDict):
         result["alias"] = _renamed(result["alias"], _ALIAS_FIELDS)
+        if result.get("records") == []:
+            # Older API versions listed aliases with an empty ResourceRecords list.
+            del result["records"]
     records = result.get("records")
     if isinstance(records, LineList):
         values = LineList()
         values.line = records.line
         values.item_lines = records.item_lines
         for index, item in enumerate(records):
-            if not isinstance(item, LineDict) or "Value" not in item:
+            if isinstance(item, LineDict) and set(item) == {"Value"}:
+                values.append(item["Value"])
+            else:
                 where = at.child(raw, "ResourceRecords").child(records, index)
-                raise JsonShapeError(where.error('expected {"Value": "..."}'))
-            values.append(item["Value"])
+                errors.append(where.error('expected {"Value": "..."}'))
+                values.append(REPORTED)  # keeps the indexes of the items after it
         result["records"] = values
     return result
 
@@ -81,7 +96,8 @@ def _renamed(raw: LineDict, fields: dict[str, str]) -> LineDict:
     result = LineDict()
     result.line = raw.line
     result.key_lines = {}
-    shown: dict[Any, str] = {}
+    # Every known field, present or not, is shown under its API name (errors, "expected one of").
+    shown: dict[Any, str] = {new: old for old, new in fields.items()}
     for key, value in raw.items():
         new_key = fields.get(key, key)
         result[new_key] = value
@@ -91,11 +107,49 @@ def _renamed(raw: LineDict, fields: dict[str, str]) -> LineDict:
     return result
 
 
-def zone_name_from_json(record_sets: LineList, path: Path) -> str:
-    """The zone name: the owner of the SOA record set, else the file name (`example.com.json`)."""
+def zone_name_from_json(record_sets: LineList) -> str | None:
+    """The zone name: the owner of the SOA record set, else of the highest NS record set.
+
+    None when the dump has neither (the caller then uses the file name, `example.com.json`).
+    """
+    ns_owners: list[str] = []
     for raw in record_sets:
-        if isinstance(raw, LineDict) and str(raw.get("type", "")).upper() == "SOA":
-            name = raw.get("name")
-            if isinstance(name, str):
-                return name
-    return path.stem
+        if not isinstance(raw, LineDict) or not isinstance(raw.get("name"), str):
+            continue
+        rtype = str(raw.get("type", "")).upper()
+        if rtype == "SOA":
+            return str(raw["name"])
+        if rtype == "NS":
+            ns_owners.append(raw["name"])
+    if not ns_owners:
+        return None
+    # Delegations lie below the apex, so the apex NS has the fewest labels.
+    return min(ns_owners, key=_label_count)
+
+
+def zone_id_from_json(record_sets: LineList, zone: Name) -> str | None:
+    """The dumped zone's own id, as in-zone aliases name it in `AliasTarget.HostedZoneId`.
+
+    A dump does not otherwise carry its zone's id, and its aliases must keep matching it.
+    """
+    for raw in record_sets:
+        alias = raw.get("alias") if isinstance(raw, LineDict) else None
+        if not isinstance(alias, LineDict):
+            continue
+        target, zone_id = alias.get("name"), alias.get("zone_id")
+        if not isinstance(target, str) or not isinstance(zone_id, str):
+            continue
+        try:
+            inside = names.is_within(names.lower(names.parse(target)), zone)
+        except names.InvalidName:
+            continue
+        if inside:
+            return zone_id
+    return None
+
+
+def _label_count(text: str) -> int:
+    try:
+        return len(names.parse(text))
+    except names.InvalidName:
+        return names.MAX_NAME  # an unreadable name is never preferred

@@ -33,7 +33,8 @@ def parse(text: str) -> Name:
     """Parse presentation text into labels; a trailing dot is optional and ignored.
 
     Escapes follow Route 53's DomainNameFormat (see `r53emu.escapes`): `\\052` is `*`, and `\\.`
-    is a dot inside a label.
+    is a dot inside a label. Other bytes must be printable ASCII: spaces and control bytes are
+    written as escapes, internationalized names in punycode.
     """
     if text in ("", "."):
         return ()
@@ -55,13 +56,22 @@ def parse(text: str) -> Name:
                 raise InvalidName(f"{text!r} has an empty label")
             labels.append(bytes(current))
             current = bytearray()
-        else:
+        elif 0x21 <= byte <= 0x7E:
             current.append(byte)
+        else:
+            raise InvalidName(_unprintable(text, byte))
         i += 1
     if current:
         labels.append(bytes(current))
     check(tuple(labels), text)
     return tuple(labels)
+
+
+def _unprintable(text: str, byte: int) -> str:
+    """Why a raw byte cannot stand in a name: Route 53 wants it escaped (DomainNameFormat)."""
+    if byte >= 0x80:
+        return f"{text!r}: write internationalized names in punycode (xn--...)"
+    return f"{text!r}: byte 0x{byte:02x} must be written as the escape \\{byte:03o}"
 
 
 def check(name: Name, text: str = "") -> None:

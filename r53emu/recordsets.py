@@ -66,7 +66,7 @@ def group_key_of(raw: Any, zone: ZoneContext) -> tuple[Name, int] | None:
     if not isinstance(raw, dict):
         return None
     try:
-        owner = owner_name(str(raw.get("name", "")), zone)
+        owner = owner_name(str(raw.get("name") or ""), zone)
     except names.InvalidName:
         return None
     rtype = RECORD_TYPES.get(str(raw.get("type", "")).upper())
@@ -115,11 +115,12 @@ def parse_record_set(
 def _read_owner(
     mapping: Any, where: Field, zone: ZoneContext, errors: list[ZoneError]
 ) -> Name | None:
-    if "name" not in mapping:
-        errors.append(where.error('name: required (use "@" for the zone apex)'))
-        return None
     at = where.child(mapping, "name")
-    text = read_str(mapping["name"], at, errors)
+    if "name" not in mapping:
+        errors.append(at.error('required (use "@" for the zone apex)'))
+        return None
+    # `name:` with nothing after it is YAML's null: the empty name, i.e. the apex.
+    text = "" if mapping["name"] is None else read_str(mapping["name"], at, errors)
     if text is None:
         return None
     try:
@@ -130,10 +131,10 @@ def _read_owner(
 
 
 def _read_type(mapping: Any, where: Field, errors: list[ZoneError]) -> str | None:
-    if "type" not in mapping:
-        errors.append(where.error("type: required"))
-        return None
     at = where.child(mapping, "type")
+    if "type" not in mapping:
+        errors.append(at.error("required"))
+        return None
     text = read_str(mapping["type"], at, errors)
     if text is None:
         return None
@@ -163,10 +164,10 @@ def _read_alias(
     if alias is None:
         return None
     check_keys(alias, ALIAS_KEYS, at, errors)
-    if "name" not in alias:
-        errors.append(at.error("name: required (the record set the alias points at)"))
-        return None
     name_at = at.child(alias, "name")
+    if "name" not in alias:
+        errors.append(name_at.error("required (the record set the alias points at)"))
+        return None
     text = read_str(alias["name"], name_at, errors)
     evaluate = False
     if "evaluate_target_health" in alias:
@@ -205,7 +206,8 @@ def _read_ttl_and_records(
     if "ttl" in mapping:
         ttl = read_int(mapping["ttl"], where.child(mapping, "ttl"), errors, 0, MAX_TTL)
     elif ttl is None:
-        errors.append(where.error("ttl: required (or give the zone a default `ttl:`)"))
+        ttl_at = where.child(mapping, "ttl")
+        errors.append(ttl_at.error("required (or give the zone a default `ttl:`)"))
     at = where.child(mapping, "records")
     values = read_list(mapping["records"], at, errors)
     if values is None or type_name is None:

@@ -8,7 +8,8 @@ record-set quota. Every error names the record set's file, line and field.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from r53emu import names
 from r53emu.apexdefaults import DEFAULT_NS_TTL, SoaFields
@@ -21,7 +22,15 @@ SOA = RECORD_TYPES["SOA"]
 NS = RECORD_TYPES["NS"]
 CNAME = RECORD_TYPES["CNAME"]
 
-Entry = tuple[RecordSet, Field]
+
+class Entry(NamedTuple):
+    """A validated record set and where it was written (its `alias` field, when it has one)."""
+
+    record_set: RecordSet
+    at: Field
+    alias_at: Field | None = None
+
+
 GroupKey = tuple[Name, int]
 
 
@@ -82,7 +91,7 @@ def _with_apex_records(
     """Add the default SOA and NS unless the file gives them as record sets (not both ways)."""
     result = list(entries)
     has = {SOA: False, NS: False}
-    for record_set, at in entries:
+    for record_set, at, _ in entries:
         if record_set.rtype == SOA and record_set.name != header.name:
             errors.append(at.error("an SOA record set is only allowed at the zone apex"))
         if record_set.rtype in has and record_set.name == header.name:
@@ -98,10 +107,16 @@ def _with_apex_records(
     nameservers = header.nameservers or header.default_nameservers
     where = Field(header.source.file, "zone", header.source.line)
     if not has[NS]:
-        result.append((_apex_set(header, NS, DEFAULT_NS_TTL, nameservers), where))
+        result.append(Entry(_apex_set(header, NS, DEFAULT_NS_TTL, nameservers), where))
     if not has[SOA]:
-        soa = header.soa or SoaFields(mname=nameservers[0])
-        result.append((_apex_set(header, SOA, soa.ttl, (soa.value(),)), where))
+        # Route 53's SOA names one of the zone's own name servers, so an apex NS record set
+        # given in the file provides the MNAME when `soa:` does not.
+        apex_ns = [rs for rs, _, _ in entries if rs.rtype == NS and rs.name == header.name]
+        first_ns = apex_ns[0].records[0].text if apex_ns else nameservers[0]
+        soa = header.soa or SoaFields()
+        if not soa.mname:
+            soa = replace(soa, mname=first_ns)
+        result.append(Entry(_apex_set(header, SOA, soa.ttl, (soa.value(),)), where))
     return result
 
 
@@ -114,7 +129,8 @@ def _group(
     header: ZoneHeader, entries: list[Entry], errors: list[ZoneError]
 ) -> dict[GroupKey, list[Entry]]:
     groups: dict[GroupKey, list[Entry]] = defaultdict(list)
-    for record_set, at in entries:
+    for entry in entries:
+        record_set, at = entry.record_set, entry.at
         key = (record_set.name, record_set.rtype)
         if record_set.set_identifier is not None and record_set.policy == "simple":
             errors.append(at.error("set_identifier is only used with a routing policy"))
@@ -127,7 +143,7 @@ def _group(
                 )
             )
             continue
-        groups[key].append((record_set, at))
+        groups[key].append(entry)
     return groups
 
 
@@ -140,12 +156,12 @@ def _check_cname_conflicts(
         types_at[name].extend(members)
     zone_text = header.text
     for name, members in types_at.items():
-        cnames = [entry for entry in members if entry[0].rtype == CNAME]
+        cnames = [entry for entry in members if entry.record_set.rtype == CNAME]
         if not cnames:
             continue
         owner = names.to_text(name)
         if name == header.name:
-            for _, at in cnames:
+            for _, at, _ in cnames:
                 errors.append(
                     at.error(
                         f"RRSet of type CNAME with DNS name {owner} is not permitted at apex "
@@ -155,7 +171,7 @@ def _check_cname_conflicts(
             continue
         # Route 53 rejects whichever record set comes second, with a message for each order.
         seen_cname = seen_other = False
-        for record_set, at in sorted(members, key=lambda entry: entry[1].line):
+        for record_set, at, _ in sorted(members, key=lambda entry: entry.at.line):
             if record_set.rtype == CNAME:
                 if seen_other:
                     errors.append(
@@ -188,11 +204,11 @@ def _check_aliases(
     edges: dict[GroupKey, list[tuple[GroupKey, Field]]] = defaultdict(list)
     accepted_ids = {header.zone_id.lower(), header.text.lower(), header.text.lower().rstrip(".")}
     for key, members in groups.items():
-        for record_set, at in members:
+        for record_set, at, alias_field in members:
             alias = record_set.alias
             if alias is None:
                 continue
-            alias_at = Field(at.file, f"{at.path}.alias", at.line)
+            alias_at = alias_field or Field(at.file, f"{at.path}.alias", at.line)
             target_text = names.to_text(alias.name)
             if alias.zone_id is not None and alias.zone_id.lower() not in accepted_ids:
                 errors.append(
@@ -256,7 +272,7 @@ def _check_alias_cycles(
 def _index(header: ZoneHeader, groups: dict[GroupKey, list[Entry]], count: int) -> Zone:
     nodes: dict[Name, dict[int, RecordGroup]] = defaultdict(dict)
     for (name, rtype), members in groups.items():
-        record_sets = tuple(record_set for record_set, _ in members)
+        record_sets = tuple(entry.record_set for entry in members)
         nodes[name][rtype] = RecordGroup(name, rtype, record_sets[0].policy, record_sets)
     existing = {header.name}
     for name in nodes:

@@ -8,17 +8,23 @@ list-resource-record-sets` output.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from r53emu import apexdefaults, names
 from r53emu.errors import Field, ZoneError, ZoneLoadError
 from r53emu.fieldreaders import check_keys, read_int, read_list, read_mapping, read_str
-from r53emu.jsonzone import JsonShapeError, convert_record_sets, zone_name_from_json
+from r53emu.jsonzone import (
+    JsonShapeError,
+    convert_record_sets,
+    zone_id_from_json,
+    zone_name_from_json,
+)
 from r53emu.model import Catalog, Source, Zone
 from r53emu.names import Name
 from r53emu.recordsets import MAX_TTL, ZoneContext, group_key_of, parse_record_set
-from r53emu.sourcefile import LineDict, LineList, SourceError, load
+from r53emu.sourcefile import LineDict, LineList, SourceError, duplicate_keys, load
 from r53emu.zonebuild import Entry, ZoneHeader, build_zone
 
 ZONE_KEYS = ("zone", "id", "comment", "ttl", "soa", "nameservers", "record_sets", "record_limit")
@@ -33,35 +39,57 @@ def zone_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in ZONE_SUFFIXES and p.is_file())
 
 
+@dataclass(frozen=True)
+class ZoneFile:
+    """What one file defines: a hosted zone's name and place, and the zone itself when valid.
+
+    The name is known even when the zone has errors, so a second definition of it in another
+    file is reported together with them.
+    """
+
+    name: Name
+    source: Source
+    zone: Zone | None
+
+
 def load_catalog(directory: Path) -> Catalog:
-    """Load every zone file of `directory`; raise `ZoneLoadError` listing every problem."""
+    """Load every zone file of `directory`; raise `ZoneLoadError` listing every problem.
+
+    Errors are listed file by file, each file's in line order.
+    """
     errors: list[ZoneError] = []
     if not directory.is_dir():
         raise ZoneLoadError([ZoneError(str(directory), 0, "", "is not a directory")])
     zones: dict[Name, Zone] = {}
+    defined: dict[Name, Source] = {}
     for path in zone_files(directory):
-        zone = load_zone_file(path, errors)
-        if zone is None:
+        file_errors: list[ZoneError] = []
+        loaded = load_zone_file(path, file_errors)
+        errors.extend(sorted(file_errors, key=lambda error: error.line))
+        if loaded is None:
             continue
-        if zone.name in zones:
-            first = zones[zone.name].source
+        if loaded.name in defined:
+            field = "ResourceRecordSets" if path.suffix == ".json" else "zone"
             errors.append(
                 ZoneError(
-                    zone.source.file,
-                    zone.source.line,
-                    "zone",
-                    f"hosted zone {names.to_text(zone.name)} is already defined at {first}",
+                    loaded.source.file,
+                    loaded.source.line,
+                    field,
+                    f"hosted zone {names.to_text(loaded.name)} is already defined at "
+                    f"{defined[loaded.name]}",
                 )
             )
             continue
-        zones[zone.name] = zone
+        defined[loaded.name] = loaded.source
+        if loaded.zone is not None:
+            zones[loaded.name] = loaded.zone
     if errors:
         raise ZoneLoadError(errors)
     return Catalog(zones=zones)
 
 
-def load_zone_file(path: Path, errors: list[ZoneError]) -> Zone | None:
-    """Load one file; None (errors appended) when it is invalid or holds no hosted zone."""
+def load_zone_file(path: Path, errors: list[ZoneError]) -> ZoneFile | None:
+    """Load one file (errors appended); None when it names no hosted zone."""
     file = str(path)
     try:
         document = load(path)
@@ -70,6 +98,14 @@ def load_zone_file(path: Path, errors: list[ZoneError]) -> Zone | None:
         return None
     if document is None:
         return None  # an empty file defines nothing
+    repeated = duplicate_keys(document)
+    if repeated:
+        # Which of the two values was meant is unknowable: report them all, check nothing else.
+        errors.extend(
+            ZoneError(file, line, field, f"duplicate key (first given at line {first})")
+            for field, line, first in repeated
+        )
+        return None
     top = Field(file, "", 1)
     mapping = read_mapping(document, top, errors)
     if mapping is None:
@@ -79,56 +115,77 @@ def load_zone_file(path: Path, errors: list[ZoneError]) -> Zone | None:
     return _yaml_zone(mapping, top, errors)
 
 
-def _yaml_zone(mapping: LineDict, top: Field, errors: list[ZoneError]) -> Zone | None:
-    check_keys(mapping, ZONE_KEYS, top, errors)
-    if "zone" not in mapping:
-        errors.append(
-            top.error("zone: required (the hosted zone's name, e.g. `zone: example.test`)")
-        )
-        return None
+def _yaml_zone(mapping: LineDict, top: Field, errors: list[ZoneError]) -> ZoneFile | None:
+    """A YAML hosted zone; None when the file names none.
+
+    A mistake in a zone-level field does not stop the record sets from being checked (every
+    error at once): that field falls back to its default.
+    """
     before = len(errors)
+    check_keys(mapping, ZONE_KEYS, top, errors)
     zone_at = top.child(mapping, "zone")
+    if "zone" not in mapping:
+        errors.append(zone_at.error("required (the hosted zone's name, e.g. `zone: example.test`)"))
+        return None
     zone_name = _zone_name(mapping["zone"], zone_at, errors)
     if zone_name is None:
-        return None
+        return None  # record names cannot be read without the zone's name
     zone_text = names.to_text(zone_name)
-    zone_id = apexdefaults.zone_id(zone_text)
-    if "id" in mapping:
-        id_at = top.child(mapping, "id")
-        given = read_str(mapping["id"], id_at, errors)
-        if given is not None and not _ZONE_ID.match(given):
-            errors.append(id_at.error(f"{given!r} is not a hosted zone id (1..32 letters/digits)"))
-        zone_id = given or zone_id
-    default_ttl = None
-    if "ttl" in mapping:
-        default_ttl = read_int(mapping["ttl"], top.child(mapping, "ttl"), errors, 0, MAX_TTL)
-    record_limit = DEFAULT_RECORD_LIMIT
-    if "record_limit" in mapping:
-        limit_at = top.child(mapping, "record_limit")
-        record_limit = read_int(mapping["record_limit"], limit_at, errors, 1, 10**7) or 0
     default_ns = apexdefaults.nameservers(zone_text)
     nameservers, ns_field = _nameservers(mapping, top, errors)
-    soa, soa_field = _soa(mapping, top, nameservers or default_ns, errors)
+    soa, soa_field = _soa(mapping, top, errors)
     header = ZoneHeader(
         name=zone_name,
-        zone_id=zone_id,
+        zone_id=_zone_id(mapping, top, zone_text, errors),
         source=Source(zone_at.file, zone_at.line),
         soa=soa,
         soa_field=soa_field,
-        nameservers=nameservers,
+        nameservers=nameservers or None,
         nameservers_field=ns_field,
         default_nameservers=default_ns,
-        record_limit=record_limit,
+        record_limit=_record_limit(mapping, top, errors),
     )
-    context = ZoneContext(name=zone_name, zone_id=zone_id, default_ttl=default_ttl)
-    if len(errors) > before:
-        return None
+    context = ZoneContext(
+        name=zone_name, zone_id=header.zone_id, default_ttl=_default_ttl(mapping, top, errors)
+    )
     raw_sets = LineList()
     sets_at = top
     if "record_sets" in mapping:
         sets_at = top.child(mapping, "record_sets")
         raw_sets = read_list(mapping["record_sets"], sets_at, errors) or LineList()
-    return _build(header, context, raw_sets, sets_at, errors)
+    zone = _build(header, context, raw_sets, sets_at, errors)
+    return ZoneFile(header.name, header.source, zone if len(errors) == before else None)
+
+
+def _zone_id(mapping: LineDict, top: Field, zone_text: str, errors: list[ZoneError]) -> str:
+    """The `id:` given, else one derived from the zone name."""
+    if "id" not in mapping:
+        return apexdefaults.zone_id(zone_text)
+    id_at = top.child(mapping, "id")
+    given = read_str(mapping["id"], id_at, errors)
+    if given is None or not _ZONE_ID.match(given):
+        if given is not None:
+            errors.append(id_at.error(f"{given!r} is not a hosted zone id (1..32 letters/digits)"))
+        return apexdefaults.zone_id(zone_text)
+    return given
+
+
+def _default_ttl(mapping: LineDict, top: Field, errors: list[ZoneError]) -> int | None:
+    """The zone's `ttl:` for record sets that omit theirs."""
+    if "ttl" not in mapping:
+        return None
+    ttl = read_int(mapping["ttl"], top.child(mapping, "ttl"), errors, 0, MAX_TTL)
+    # An invalid zone ttl is reported once, not again as "ttl: required" on every record set.
+    return 0 if ttl is None else ttl
+
+
+def _record_limit(mapping: LineDict, top: Field, errors: list[ZoneError]) -> int:
+    """`record_limit:` (the emulator's stand-in for a raised quota), else Route 53's 10,000."""
+    if "record_limit" not in mapping:
+        return DEFAULT_RECORD_LIMIT
+    limit_at = top.child(mapping, "record_limit")
+    limit = read_int(mapping["record_limit"], limit_at, errors, 1, 10**7)
+    return DEFAULT_RECORD_LIMIT if limit is None else limit
 
 
 def _build(
@@ -145,7 +202,8 @@ def _build(
         at = sets_at.child(raw_sets, index)
         record_set = parse_record_set(raw, at, context, errors)
         if record_set is not None:
-            entries.append((record_set, at))
+            alias_at = at.child(raw, "alias") if record_set.alias is not None else None
+            entries.append(Entry(record_set, at, alias_at))
         else:
             key = group_key_of(raw, context)
             if key is not None:
@@ -196,7 +254,7 @@ def _nameservers(
 
 
 def _soa(
-    mapping: LineDict, top: Field, nameservers: tuple[str, ...], errors: list[ZoneError]
+    mapping: LineDict, top: Field, errors: list[ZoneError]
 ) -> tuple[apexdefaults.SoaFields | None, Field | None]:
     if "soa" not in mapping:
         return None, None
@@ -205,7 +263,7 @@ def _soa(
     if soa is None:
         return None, at
     check_keys(soa, SOA_KEYS, at, errors)
-    fields: dict[str, Any] = {"mname": nameservers[0]}
+    fields: dict[str, Any] = {}  # an absent mname is filled in from the zone's name servers
     for key in ("mname", "rname"):
         if key in soa:
             text = read_str(soa[key], at.child(soa, key), errors)
@@ -224,21 +282,21 @@ def _soa(
     return apexdefaults.SoaFields(**fields), at
 
 
-def _json_zone(path: Path, mapping: LineDict, errors: list[ZoneError]) -> Zone | None:
+def _json_zone(path: Path, mapping: LineDict, errors: list[ZoneError]) -> ZoneFile | None:
     """A `list-resource-record-sets` dump: zone name from the apex SOA/NS, else the file name."""
     file = str(path)
     top = Field(file, "", 1)
+    before = len(errors)
     try:
-        raw_sets, sets_at = convert_record_sets(mapping, top)
-        zone_text = zone_name_from_json(raw_sets, path)
+        raw_sets, sets_at = convert_record_sets(mapping, top, errors)
     except JsonShapeError as exc:
         errors.append(exc.error)
         return None
-    zone_name = _zone_name(zone_text, Field(file, "ResourceRecordSets", sets_at.line), errors)
+    zone_name = _json_zone_name(path, raw_sets, sets_at, errors)
     if zone_name is None:
         return None
     text = names.to_text(zone_name)
-    zone_id = apexdefaults.zone_id(text)
+    zone_id = zone_id_from_json(raw_sets, zone_name) or apexdefaults.zone_id(text)
     context = ZoneContext(name=zone_name, zone_id=zone_id, default_ttl=None)
     header = ZoneHeader(
         name=zone_name,
@@ -251,4 +309,24 @@ def _json_zone(path: Path, mapping: LineDict, errors: list[ZoneError]) -> Zone |
         default_nameservers=apexdefaults.nameservers(text),
         record_limit=DEFAULT_RECORD_LIMIT,
     )
-    return _build(header, context, raw_sets, sets_at, errors)
+    zone = _build(header, context, raw_sets, sets_at, errors)
+    return ZoneFile(header.name, header.source, zone if len(errors) == before else None)
+
+
+def _json_zone_name(
+    path: Path, raw_sets: LineList, sets_at: Field, errors: list[ZoneError]
+) -> Name | None:
+    """The name of a dumped zone: its apex SOA/NS owner, else the file name."""
+    from_records = zone_name_from_json(raw_sets)
+    if from_records is not None:
+        return _zone_name(from_records, sets_at, errors)
+    ignored: list[ZoneError] = []
+    zone_name = _zone_name(path.stem, sets_at, ignored)
+    if zone_name is None:
+        errors.append(
+            sets_at.error(
+                f"no SOA or NS record set names the zone, and the file name {path.name!r} is not "
+                "a zone name (name the file after its zone, e.g. example.com.json)"
+            )
+        )
+    return zone_name
