@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Callable
 
+from r53emu.health import ALL_HEALTHY, HealthView
 from r53emu.lookup import lookup
 from r53emu.model import EMPTY_CATALOG, Catalog
 from r53emu.query import RCODE_REFUSED, Answer, Outcome, QueryContext
@@ -23,14 +24,15 @@ CLASS_ANY = 255
 IXFR = 251
 AXFR = 252
 
-Resolve = Callable[[Catalog, QueryContext, random.Random], Answer]
+Resolve = Callable[[Catalog, QueryContext, random.Random, HealthView], Answer]
 
 
 class QueryHandler:
     """Answers DNS messages from the current catalog.
 
     `catalog` is replaced whole on reload (one reference assignment, so a query sees either
-    the old or the new zones, never a mix). `resolve` is the lookup function.
+    the old or the new zones, never a mix); `health` likewise whenever a status changes.
+    `resolve` is the lookup function.
     """
 
     def __init__(
@@ -38,10 +40,12 @@ class QueryHandler:
         catalog: Catalog = EMPTY_CATALOG,
         rng: random.Random | None = None,
         resolve: Resolve = lookup,
+        health: HealthView = ALL_HEALTHY,
     ) -> None:
         self.catalog = catalog
         self.rng = rng or random.Random()
         self.resolve = resolve
+        self.health = health
 
     def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
         parsed = parse_query(packet)
@@ -73,7 +77,7 @@ class QueryHandler:
             subnet=subnet.network if subnet else None,
             transport=transport,
         )
-        return self.resolve(self.catalog, context, self.rng)
+        return self.resolve(self.catalog, context, self.rng, self.health)
 
 
 def _refused(note: str) -> Answer:

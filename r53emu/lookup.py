@@ -10,6 +10,7 @@ import random
 from collections.abc import Mapping
 
 from r53emu import names
+from r53emu.health import ALL_HEALTHY, HealthView
 from r53emu.model import Catalog, RecordGroup, RecordSet, Zone
 from r53emu.names import Name
 from r53emu.query import (
@@ -34,11 +35,16 @@ DS = RECORD_TYPES["DS"]
 ANY = 255
 
 
-def lookup(catalog: Catalog, query: QueryContext, rng: random.Random) -> Answer:
+def lookup(
+    catalog: Catalog,
+    query: QueryContext,
+    rng: random.Random,
+    health: HealthView = ALL_HEALTHY,
+) -> Answer:
     """Answer `query` as Route 53's name servers would (semantics §0).
 
     Names in no hosted zone are REFUSED (never recursion); otherwise the most specific hosted
-    zone answers.
+    zone answers. `health` is the health-check snapshot routing reads (one per query).
     """
     zone = catalog.find(query.key)
     if zone is None:
@@ -48,16 +54,20 @@ def lookup(catalog: Catalog, query: QueryContext, rng: random.Random) -> Answer:
             authoritative=False,
             notes=(f"{names.to_text(query.key)} is in no hosted zone: REFUSED",),
         )
-    return _ZoneLookup(zone, query, rng).run()
+    return _ZoneLookup(zone, query, rng, health).run()
 
 
 class _ZoneLookup:
     """The lookup of one query in one zone; collects the why as it goes."""
 
-    def __init__(self, zone: Zone, query: QueryContext, rng: random.Random) -> None:
+    def __init__(
+        self, zone: Zone, query: QueryContext, rng: random.Random, health: HealthView
+    ) -> None:
         self.zone = zone
         self.query = query
         self.rng = rng
+        self.health = health
+        self._group_health: dict[tuple[Name, int], bool] = {}
         self.key = query.key
         self.decisions: list[Decision] = []
         self.notes: list[str] = [f"hosted zone {names.to_text(zone.name)} ({zone.zone_id})"]
@@ -127,7 +137,12 @@ class _ZoneLookup:
 
         An alias answers with its own name and type and the target's values and TTL (§4).
         """
-        selection = POLICIES[group.policy](group, RoutingContext(self.query, self.rng))
+
+        def healthy(member: RecordSet) -> bool:
+            return self._member_healthy(member, group.rtype)
+
+        context = RoutingContext(self.query, self.rng, healthy, self.query.location)
+        selection = POLICIES[group.policy](group, context)
         self.location_dependent |= selection.location_dependent
         self.decisions.append(
             Decision(
@@ -137,12 +152,34 @@ class _ZoneLookup:
                 candidates=tuple(member.label for member in group.members),
                 chosen=tuple(member.label for member in selection.chosen),
                 reason=selection.reason,
+                healthy=tuple(healthy(member) for member in group.members),
             )
         )
         records: list[ResourceRecord] = []
         for member in selection.chosen:
             records.extend(self._materialize(member, group.rtype, owner))
         return records
+
+    def _member_healthy(self, member: RecordSet, rtype: int) -> bool:
+        """A record set's health (§3.0, §4): its health check, and with evaluate_target_health
+        its alias target's, which is healthy when at least one of the target's members is.
+
+        An alias whose target has no healthy member is unhealthy, so the policy choosing among
+        the alias and its siblings backs out of that branch.
+        """
+        if member.health_check_id is not None and not self.health.is_healthy(
+            member.health_check_id
+        ):
+            return False
+        if member.alias is None or not member.alias.evaluate_target_health:
+            return True
+        key = (member.alias.name, rtype)
+        if key not in self._group_health:
+            target = self.zone.group(member.alias.name, rtype)
+            self._group_health[key] = target is not None and any(
+                self._member_healthy(sibling, rtype) for sibling in target.members
+            )
+        return self._group_health[key]
 
     def _materialize(self, member: RecordSet, rtype: int, owner: Name) -> list[ResourceRecord]:
         if member.alias is not None:

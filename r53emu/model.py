@@ -5,10 +5,14 @@ Nothing on the query path mutates these values; a reload builds a new `Catalog` 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from r53emu.names import Name, to_text
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Point = tuple[float, float]  # (latitude, longitude) in degrees
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,91 @@ class AliasTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class WeightedRouting:
+    """`weighted_routing_policy`: weight 0..255 (semantics §3.2)."""
+
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyRouting:
+    """`latency_routing_policy`: the AWS Region of the resource (§3.3)."""
+
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailoverRouting:
+    """`failover_routing_policy`: PRIMARY (primary=True) or SECONDARY (§3.4)."""
+
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GeolocationRouting:
+    """`geolocation_routing_policy`: a continent, or a country (+ subdivision); country `*` is
+    the default record (§3.5)."""
+
+    continent: str | None = None
+    country: str | None = None
+    subdivision: str | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.country == "*"
+
+
+@dataclass(frozen=True, slots=True)
+class GeoproximityRouting:
+    """`geoproximity_routing_policy`: exactly one of region, local zone group or coordinates,
+    plus a bias of -99..99 (§3.6)."""
+
+    region: str | None = None
+    local_zone_group: str | None = None
+    coordinates: Point | None = None
+    bias: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MultivalueRouting:
+    """`multivalue_answer_routing_policy: true` (§3.7)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CidrRouting:
+    """`cidr_routing_policy`: a collection and one of its locations; `*` is the default (§3.8)."""
+
+    collection_id: str
+    location_name: str
+
+    @property
+    def is_default(self) -> bool:
+        return self.location_name == "*"
+
+
+RoutingAttributes = (
+    WeightedRouting
+    | LatencyRouting
+    | FailoverRouting
+    | GeolocationRouting
+    | GeoproximityRouting
+    | MultivalueRouting
+    | CidrRouting
+)
+
+# Policy names used in `RecordSet.policy` and the routing registry, by attribute class.
+POLICY_NAMES: dict[type, str] = {
+    WeightedRouting: "weighted",
+    LatencyRouting: "latency",
+    FailoverRouting: "failover",
+    GeolocationRouting: "geolocation",
+    GeoproximityRouting: "geoproximity",
+    MultivalueRouting: "multivalue",
+    CidrRouting: "cidr",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class RecordSet:
     """One record set: a name, a type, and either TTL + values or an alias.
 
@@ -59,6 +148,8 @@ class RecordSet:
     alias: AliasTarget | None = None
     policy: str = "simple"
     set_identifier: str | None = None
+    routing: RoutingAttributes | None = None
+    health_check_id: str | None = None
 
     @property
     def label(self) -> str:
@@ -109,10 +200,69 @@ class Zone:
 
 
 @dataclass(frozen=True)
+class HealthCheckSpec:
+    """A health check of the `health_checks:` section (Terraform `aws_route53_health_check`).
+
+    Probed types: HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH, TCP. CALCULATED combines
+    `child_healthchecks` with `child_health_threshold`. RECOVERY_CONTROL and CLOUDWATCH_METRIC
+    are switches: `routing_control_state` ("On"/"Off") and `alarm_state` ("OK"/"ALARM"/
+    "INSUFFICIENT_DATA", an r53emu extension) hold their state as the file sets it.
+    """
+
+    id: str
+    type: str
+    source: Source
+    ip_address: str | None = None
+    fqdn: str | None = None
+    port: int | None = None
+    resource_path: str = "/"
+    search_string: str | None = None
+    request_interval: float = 30.0
+    failure_threshold: int = 3
+    invert_healthcheck: bool = False
+    disabled: bool = False
+    enable_sni: bool = True
+    child_healthchecks: tuple[str, ...] = ()
+    child_health_threshold: int = 1
+    routing_control_state: str | None = None
+    alarm_state: str | None = None
+    insufficient_data_health_status: str = "LastKnownStatus"
+
+
+@dataclass(frozen=True)
+class CidrCollection:
+    """A CIDR collection (`cidr_collections:`): location name -> CIDR blocks (§3.8)."""
+
+    id: str
+    locations: Mapping[str, tuple[IPNetwork, ...]]
+    source: Source
+
+
+@dataclass(frozen=True)
+class ClientLocationRule:
+    """An entry of `client_locations:`: where clients of `network` are (emulator-specific).
+
+    `latency` is an explicit table of milliseconds per AWS Region for latency routing.
+    """
+
+    network: IPNetwork
+    source: Source
+    country: str | None = None
+    subdivision: str | None = None
+    continent: str | None = None
+    coordinates: Point | None = None
+    latency: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True)
 class Catalog:
-    """Every hosted zone r53emu serves, keyed by lower-case apex name."""
+    """Every hosted zone r53emu serves, keyed by lower-case apex name, with the account-level
+    sections merged across files: health checks, CIDR collections and client locations."""
 
     zones: Mapping[Name, Zone]
+    health_checks: Mapping[str, HealthCheckSpec] = field(default_factory=dict)
+    cidr_collections: Mapping[str, CidrCollection] = field(default_factory=dict)
+    client_locations: tuple[ClientLocationRule, ...] = ()
 
     def find(self, qname: Name) -> Zone | None:
         """The hosted zone whose name is the longest suffix of `qname` (semantics §0 step 1)."""

@@ -11,10 +11,11 @@ import enum
 import ipaddress
 from dataclasses import dataclass, field
 
+from r53emu.location import UNLOCATED, ClientLocation
+from r53emu.model import IPNetwork
 from r53emu.names import Name
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 RCODE_NOERROR = 0
 RCODE_FORMERR = 1
@@ -49,6 +50,7 @@ class QueryContext:
     client: IPAddress | None = None
     subnet: IPNetwork | None = None
     transport: str = "udp"
+    location: ClientLocation = UNLOCATED
 
     @property
     def key(self) -> Name:
@@ -80,6 +82,7 @@ class Decision:
     candidates: tuple[str, ...]
     chosen: tuple[str, ...]
     reason: str
+    healthy: tuple[bool, ...] = ()  # health of each candidate, in the order of `candidates`
 
 
 @dataclass(frozen=True)

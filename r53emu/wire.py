@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord, EDNSOption
 
+from r53emu.model import IPNetwork
 from r53emu.names import Name
 from r53emu.query import (
     RCODE_BADVERS,
@@ -21,7 +22,6 @@ from r53emu.query import (
     RCODE_NOTIMP,
     RCODE_SERVFAIL,
     Answer,
-    IPNetwork,
     Outcome,
     ResourceRecord,
 )

@@ -26,6 +26,7 @@ import pytest
 from r53emu.app import ServerConfig
 from r53emu.background import BackgroundServer
 from r53emu.client import tcp_exchange, udp_exchange
+from r53emu.health import HealthView
 from r53emu.lookup import lookup
 from r53emu.model import Catalog
 from r53emu.query import Answer, Outcome, QueryContext, ResourceRecord
@@ -431,7 +432,9 @@ RAISING_NAME = (b"boom", b"odd", b"test")
 UNRENDERABLE_NAME = (b"unrenderable", b"odd", b"test")
 
 
-def _resolve_with_faults(catalog: Catalog, context: QueryContext, rng: random.Random) -> Answer:
+def _resolve_with_faults(
+    catalog: Catalog, context: QueryContext, rng: random.Random, health: HealthView
+) -> Answer:
     """The real lookup, except for two names standing in for internal bugs.
 
     boom.odd.test raises in the lookup; unrenderable.odd.test returns a record whose owner has a
@@ -442,7 +445,7 @@ def _resolve_with_faults(catalog: Catalog, context: QueryContext, rng: random.Ra
     if context.key == UNRENDERABLE_NAME:
         bad = ResourceRecord((b"x" * 70, b"odd", b"test"), 1, 60, bytes(4), "bad")
         return Answer(Outcome.ANSWER, 0, True, answer=(bad,))
-    return lookup(catalog, context, rng)
+    return lookup(catalog, context, rng, health)
 
 
 @pytest.fixture

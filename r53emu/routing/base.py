@@ -1,31 +1,54 @@
 """The routing interface every policy implements (one pure module per policy).
 
 A policy is a function `(group, context) -> Selection`: given every record set of one name and
-type, it chooses which of them answer. It may read the context's client and draw from its rng,
-and nothing else: no sockets, clock, logging or global `random` (house style, practice 1).
+type, it chooses which of them answer. It may read the context (client location, query subnet,
+member health, rng) and nothing else: no sockets, clock, logging or global `random` (house style,
+practice 1). Health fail-open rules are each policy's own, since they differ (semantics §3).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from r53emu.model import RecordGroup, RecordSet
+from r53emu.location import UNLOCATED, ClientLocation
+from r53emu.model import IPNetwork, RecordGroup, RecordSet
 from r53emu.query import QueryContext
 
 
 @dataclass(frozen=True, slots=True)
 class RoutingContext:
-    """What a policy may consult: the query (client, subnet) and the random source."""
+    """What a policy may consult.
+
+    `healthy(member)` is the member's health as Route 53 evaluates it (§3.0): its health check,
+    and with evaluate_target_health its alias target's health too. `location` is where the
+    client is; `client_network` is the ECS subnet, else the source address as a /32 or /128
+    (IP-based routing matches on it, §3.8).
+    """
 
     query: QueryContext
     rng: random.Random
+    healthy: Callable[[RecordSet], bool] = lambda member: True
+    location: ClientLocation = UNLOCATED
+
+    @property
+    def client_network(self) -> IPNetwork | None:
+        if self.query.subnet is not None:
+            return self.query.subnet
+        if self.query.client is None:
+            return None
+        return ipaddress.ip_network(self.query.client)
 
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The record sets a policy chose, in answer order, and a sentence saying why."""
+    """The record sets a policy chose, in answer order, and a sentence saying why.
+
+    `location_dependent` is True when the client's location or address decided the choice
+    (then ECS is echoed with a non-zero scope).
+    """
 
     chosen: tuple[RecordSet, ...]
     reason: str
