@@ -101,10 +101,15 @@ class MultivalueRouting:
 
 @dataclass(frozen=True, slots=True)
 class CidrRouting:
-    """`cidr_routing_policy`: a collection and one of its locations; `*` is the default (§3.8)."""
+    """`cidr_routing_policy`: a collection and one of its locations; `*` is the default (§3.8).
+
+    `blocks` are the location's CIDR blocks, resolved from the collection when zones load, so
+    the policy needs nothing but the group.
+    """
 
     collection_id: str
     location_name: str
+    blocks: tuple[IPNetwork, ...] = ()
 
     @property
     def is_default(self) -> bool:
