@@ -17,7 +17,9 @@ from pathlib import Path
 
 from r53emu import names
 from r53emu.handler import QueryHandler
+from r53emu.health import HealthSnapshot, initial_statuses
 from r53emu.listeners import TcpListener, UdpListener
+from r53emu.locator import Locator
 from r53emu.model import Catalog
 from r53emu.zonefile import load_catalog
 
@@ -39,6 +41,9 @@ class ServerConfig:
     address: str = DEFAULT_ADDRESS
     port: int = DEFAULT_PORT
     tcp_idle_timeout: float = TCP_IDLE_TIMEOUT
+    seed: int | None = None  # makes every random choice reproducible run to run
+    geoip_db: Path | None = None  # a MaxMind-format database locating client addresses
+    default_location: str | None = None  # "DE" or "US-CA": where otherwise unlocated clients are
 
 
 class BindError(Exception):
@@ -50,7 +55,7 @@ class R53Emu:
 
     def __init__(self, config: ServerConfig, catalog: Catalog | None = None) -> None:
         self.config = config
-        self.handler = QueryHandler(rng=random.Random())
+        self.handler = QueryHandler(rng=random.Random(config.seed))
         self._catalog = catalog
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
@@ -69,9 +74,15 @@ class R53Emu:
         return self.handler.catalog
 
     async def start(self) -> None:
-        """Load the zones (raises `ZoneLoadError`) and bind (raises `BindError`)."""
+        """Load the zones (raises `ZoneLoadError`), open the locator's database (raises
+        `ValueError` naming the file or the bad default location) and bind (raises `BindError`).
+        """
         catalog = self._catalog or load_catalog(self.config.zones)
+        self.handler.locator = Locator(
+            catalog.client_locations, self.config.geoip_db, self.config.default_location
+        )
         self.handler.catalog = catalog
+        self.handler.health = HealthSnapshot(initial_statuses(catalog.health_checks))
         await self._bind()
 
     async def _bind(self) -> None:
@@ -120,6 +131,8 @@ class R53Emu:
 
     async def stop(self) -> None:
         """Stop listening and end open TCP connections; returns once all are closed."""
+        if self.handler.locator is not None:
+            self.handler.locator.close()
         if self._udp is not None:
             self._udp.close()
             self._udp = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -19,8 +20,10 @@ from pathlib import Path
 from r53emu import names
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, BindError, R53Emu, ServerConfig
 from r53emu.errors import ZoneLoadError
+from r53emu.locator import parse_default_location
 from r53emu.model import Zone
 from r53emu.names import Name
+from r53emu.offline import answer_offline
 from r53emu.rdata import RECORD_TYPES
 from r53emu.zonefile import load_catalog
 
@@ -83,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="{" + ",".join(LOG_LEVELS) + "}",
         help="logging level (default: INFO; env R53EMU_LOG_LEVEL)",
     )
+    _add_routing_flags(serve)
     check = commands.add_parser("check", help="validate a zones directory and summarize it")
     check.add_argument(
         "zones",
@@ -91,17 +95,86 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path(_env("zones", "zones")),
         help="directory of zone files (default: zones/, env R53EMU_ZONES)",
     )
+    answer = commands.add_parser(
+        "answer", help="print the answer Route 53 would give, and why, without a server"
+    )
+    answer.add_argument("name", help="the name asked for, e.g. www.example.test")
+    answer.add_argument("type", type=str.upper, help="the record type asked for, e.g. A")
+    answer.add_argument("--client-ip", type=ipaddress.ip_address, help="the resolver's address")
+    answer.add_argument(
+        "--subnet",
+        type=lambda text: ipaddress.ip_network(text, strict=False),
+        help="the EDNS Client Subnet, e.g. 198.51.100.0/24 (wins over --client-ip)",
+    )
+    answer.add_argument(
+        "--zones",
+        type=Path,
+        default=Path(_env("zones", "zones")),
+        help="directory of zone files (default: zones/, env R53EMU_ZONES)",
+    )
+    answer.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    _add_routing_flags(answer)
     return parser
+
+
+def _add_routing_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags that decide routing choices, shared by `serve` and `answer`."""
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=_env("seed", "") or None,
+        help="make every random choice reproducible run to run (env R53EMU_SEED)",
+    )
+    parser.add_argument(
+        "--geoip-db",
+        type=Path,
+        default=_env("geoip_db", "") or None,
+        help="a MaxMind-format .mmdb database locating client addresses (env R53EMU_GEOIP_DB)",
+    )
+    parser.add_argument(
+        "--default-location",
+        type=_default_location,
+        default=_env("default_location", "") or None,
+        help="where clients nothing else locates are, e.g. DE or US-CA "
+        "(default: unlocated; env R53EMU_DEFAULT_LOCATION)",
+    )
+
+
+def _default_location(text: str) -> str:
+    try:
+        parse_default_location(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.upper()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check(args.zones)
+    if args.command == "answer":
+        return answer_offline(
+            args.zones,
+            args.name,
+            args.type,
+            client=args.client_ip,
+            subnet=args.subnet,
+            seed=args.seed,
+            geoip_db=args.geoip_db,
+            default_location=args.default_location,
+            as_json=args.json,
+        )
     logging.basicConfig(
         level=args.log_level, format="r53emu: %(message)s", stream=sys.stderr, force=True
     )
-    config = ServerConfig(zones=args.zones, address=args.address, port=args.port)
+    config = ServerConfig(
+        zones=args.zones,
+        address=args.address,
+        port=args.port,
+        seed=args.seed,
+        geoip_db=args.geoip_db,
+        default_location=args.default_location,
+    )
     try:
         return asyncio.run(serve(config))
     except KeyboardInterrupt:
@@ -141,7 +214,7 @@ async def serve(config: ServerConfig) -> int:
             logger.error("%s", error)
         logger.error("not started: %d error(s) in %s", len(exc.errors), config.zones)
         return 1
-    except BindError as exc:
+    except (BindError, ValueError) as exc:  # ValueError: the --geoip-db file is unusable
         logger.error("%s", exc)
         return 1
     for line in server.describe():

@@ -11,7 +11,9 @@ import logging
 import random
 from collections.abc import Callable
 
+from r53emu.contexts import make_context
 from r53emu.health import ALL_HEALTHY, HealthView
+from r53emu.locator import Locator
 from r53emu.lookup import lookup
 from r53emu.model import EMPTY_CATALOG, Catalog
 from r53emu.query import RCODE_REFUSED, Answer, Outcome, QueryContext
@@ -46,6 +48,7 @@ class QueryHandler:
         self.rng = rng or random.Random()
         self.resolve = resolve
         self.health = health
+        self.locator: Locator | None = None
 
     def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
         parsed = parse_query(packet)
@@ -70,9 +73,10 @@ class QueryHandler:
             # Zone transfers are not offered; REFUSED as semantics §2.10 recommends (UNCONFIRMED).
             return _refused("zone transfers are not offered")
         subnet = query.edns.client_subnet if query.edns else None
-        context = QueryContext(
-            qname=query.qname,
-            qtype=query.qtype,
+        context = make_context(
+            query.qname,
+            query.qtype,
+            self.locator,
             client=ipaddress.ip_address(client_ip.split("%")[0]),
             subnet=subnet.network if subnet else None,
             transport=transport,

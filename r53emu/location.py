@@ -36,8 +36,9 @@ class ClientLocation:
         return self.country is not None or self.continent is not None
 
     def describe(self) -> str:
+        """`US-CA (client_locations 10.2.0.0/16)`, or `unlocated`."""
         place = "-".join(p for p in (self.country, self.subdivision) if p) or self.continent
-        return f"{place or 'unlocated'} ({self.source})"
+        return f"{place} ({self.source})" if place else "unlocated"
 
 
 UNLOCATED = ClientLocation()
