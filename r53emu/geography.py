@@ -71,3 +71,12 @@ def distance_km(a: Point, b: Point) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@cache
+def local_zone_points() -> dict[str, Point]:
+    """AWS Local Zone group -> approximate (latitude, longitude) of its city centre (§3.6).
+
+    Groups not listed are left to the caller, which falls back to the parent Region's point.
+    """
+    return {row[0]: (float(row[1]), float(row[2])) for row in _rows("local_zones.csv")}

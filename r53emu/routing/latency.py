@@ -1,0 +1,80 @@
+"""Latency routing (semantics §3.3): the record set whose Region is closest in latency.
+
+AWS's latency measurements are internal, so the latency of a Region is the client location's
+explicit `latency` table (milliseconds) when it names that Region, else the great-circle
+distance in km from the client's point to the Region's coordinates (§8), the stand-in §3.3
+recommends. The two are compared as plain numbers, so a `latency` table meant to decide should
+name every Region of the group.
+
+A record in cn-north-1 always answers clients located in China (§3.3), so for them it ranks
+first. Health (§3.0): the best healthy Region answers; when none is healthy, the best one does
+(fail-open). Ties keep file order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from r53emu.geography import distance_km, region_points
+from r53emu.location import ClientLocation
+from r53emu.model import LatencyRouting, RecordGroup, RecordSet
+from r53emu.routing.base import RoutingContext, Selection
+
+CHINA_REGION = "cn-north-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A Region's latency for one client: the value compared and how it was obtained."""
+
+    value: float
+    basis: str  # "ms" (the location's latency table), "km" (distance) or "china"
+
+    def __str__(self) -> str:
+        if self.basis == "china":
+            return "cn-north-1 answers clients in China"
+        if self.basis == "ms":
+            return f"{self.value:,.0f} ms per the latency table"
+        return f"{self.value:,.0f} km away"
+
+
+def region_of(member: RecordSet) -> str:
+    routing = member.routing
+    assert isinstance(routing, LatencyRouting), "latency groups hold latency record sets"
+    return routing.region
+
+
+def estimate(region: str, location: ClientLocation) -> Estimate:
+    """The latency of `region` for a client at `location` (lower is better)."""
+    if region == CHINA_REGION and (location.country or "").upper() == "CN":
+        return Estimate(-math.inf, "china")
+    if location.latency is not None and region in location.latency:
+        return Estimate(location.latency[region], "ms")
+    point = region_points().get(region)
+    if point is None:  # the loader rejects unknown Regions; rank one last rather than fail
+        return Estimate(math.inf, "km")
+    return Estimate(distance_km(location.point, point), "km")
+
+
+def choose(group: RecordGroup, context: RoutingContext) -> Selection:
+    ranked = sorted(
+        ((estimate(region_of(member), context.location), member) for member in group.members),
+        key=lambda pair: pair[0].value,
+    )
+    skipped: list[str] = []
+    for latency, member in ranked:
+        if context.healthy(member):
+            prefix = f"lower-latency {', '.join(skipped)} unhealthy; " if skipped else ""
+            return Selection(
+                chosen=(member,),
+                reason=f"{prefix}{region_of(member)} has the lowest latency: {latency}",
+                location_dependent=True,
+            )
+        skipped.append(region_of(member))
+    latency, best = ranked[0]
+    return Selection(
+        chosen=(best,),
+        reason=f"no record healthy: lowest latency {region_of(best)}, {latency} (fail-open)",
+        location_dependent=True,
+    )
