@@ -1,10 +1,10 @@
 """Latency routing (semantics §3.3): the record set whose Region is closest in latency.
 
 AWS's latency measurements are internal, so the latency of a Region is the client location's
-explicit `latency` table (milliseconds) when it names that Region, else the great-circle
-distance in km from the client's point to the Region's coordinates (§8), the stand-in §3.3
-recommends. The two are compared as plain numbers, so a `latency` table meant to decide should
-name every Region of the group.
+explicit `latency` table (milliseconds) when it names that Region, else an estimate from the
+great-circle distance between the client's point and the Region's coordinates (§8), the stand-in
+§3.3 recommends: a round trip through fibre at about 200 km per ms, i.e. km / 100 ms. Both are
+milliseconds, so a table that names only some Regions still compares sensibly with the rest.
 
 A record in cn-north-1 always answers clients located in China (§3.3), so for them it ranks
 first. Health (§3.0): the best healthy Region answers; when none is healthy, the best one does
@@ -22,21 +22,23 @@ from r53emu.model import LatencyRouting, RecordGroup, RecordSet
 from r53emu.routing.base import RoutingContext, Selection
 
 CHINA_REGION = "cn-north-1"
+KM_PER_MS_ROUND_TRIP = 100.0  # light in fibre covers ~200 km per ms each way
 
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
     """A Region's latency for one client: the value compared and how it was obtained."""
 
-    value: float
-    basis: str  # "ms" (the location's latency table), "km" (distance) or "china"
+    value: float  # milliseconds
+    basis: str  # "ms" (the location's latency table), "km" (estimated from distance) or "china"
+    km: float = 0.0
 
     def __str__(self) -> str:
         if self.basis == "china":
             return "cn-north-1 answers clients in China"
         if self.basis == "ms":
             return f"{self.value:,.0f} ms per the latency table"
-        return f"{self.value:,.0f} km away"
+        return f"about {self.value:,.0f} ms, {self.km:,.0f} km away"
 
 
 def region_of(member: RecordSet) -> str:
@@ -53,8 +55,9 @@ def estimate(region: str, location: ClientLocation) -> Estimate:
         return Estimate(location.latency[region], "ms")
     point = region_points().get(region)
     if point is None:  # the loader rejects unknown Regions; rank one last rather than fail
-        return Estimate(math.inf, "km")
-    return Estimate(distance_km(location.point, point), "km")
+        return Estimate(math.inf, "km", math.inf)
+    km = distance_km(location.point, point)
+    return Estimate(km / KM_PER_MS_ROUND_TRIP, "km", km)
 
 
 def choose(group: RecordGroup, context: RoutingContext) -> Selection:

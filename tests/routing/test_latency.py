@@ -57,6 +57,16 @@ def test_region_missing_from_table_uses_distance() -> None:
     assert ids(selection) == ["ap-northeast-1"]
 
 
+def test_distance_is_estimated_in_milliseconds_beside_a_table() -> None:
+    """Distance turns into ~km/100 ms, so 1,000 km (~10 ms) beats a table's 30 ms."""
+    frankfurt = region_points()["eu-central-1"]
+    zurich_side = (frankfurt[0] - 8.0, frankfurt[1])  # ~890 km south of Frankfurt
+    location = ClientLocation(country="IT", point=zurich_side, latency={"us-east-1": 30.0})
+    selection = latency.choose(regions("us-east-1", "eu-central-1"), context(location=location))
+    assert ids(selection) == ["eu-central-1"]
+    assert selection.reason == "eu-central-1 has the lowest latency: about 9 ms, 890 km away"
+
+
 @pytest.mark.parametrize(
     ("unhealthy", "answer"),
     [
