@@ -48,9 +48,13 @@ class Field:
         """The field at `container[key]`, where `container` is the value at this field.
 
         A key that `container` lacks names the field where it belongs, at the container's line.
+        A key whose shown name is empty adds nothing to the path: a JSON `Weight` is read as
+        `weighted_routing_policy.weight`, and its errors must still name `Weight` alone.
         """
         if isinstance(container, LineDict):
             name = container.name_of(key)
+            if not name:
+                return Field(self.file, self.path, container.line_of(key))
             path = f"{self.path}.{name}" if self.path else name
             return Field(self.file, path, container.line_of(key))
         if isinstance(container, LineList):

@@ -7,6 +7,7 @@ as strings, as Terraform writes them (`ttl: "300"`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -45,6 +46,43 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
         errors.append(where.error(f"{number} is not in {low}..{high}"))
         return None
     return number
+
+
+def read_number(
+    value: Any, where: Field, errors: list[ZoneError], low: float, high: float | None = None
+) -> float | None:
+    """A finite number in low..high (no upper bound when `high` is None), as a number or text."""
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        errors.append(where.error(f"{_shown(value)} is not a number"))
+        return None
+    if number < low or (high is not None and number > high):
+        bounds = f"in {low:g}..{high:g}" if high is not None else f"at least {low:g}"
+        errors.append(where.error(f"{_shown(value)} is not {bounds}"))
+        return None
+    return number
+
+
+def read_choice(
+    value: Any, where: Field, errors: list[ZoneError], choices: Iterable[str]
+) -> str | None:
+    """One of `choices`, matched without regard to case and returned as the choice is spelled."""
+    text = read_str(value, where, errors)
+    if text is None:
+        return None
+    options = tuple(choices)
+    for choice in options:
+        if text.strip().lower() == choice.lower():
+            return choice
+    errors.append(where.error(f"{text!r} is not one of {', '.join(options)}"))
+    return None
 
 
 def read_str(value: Any, where: Field, errors: list[ZoneError]) -> str | None:
@@ -90,13 +128,20 @@ def check_keys(
 
     The expected fields are listed as the file names them (`TTL` in a JSON dump).
     """
-    known = tuple(allowed)
-    shown = ", ".join(mapping.name_of(key) for key in known)
+    known = allowed if isinstance(allowed, tuple) else tuple(allowed)
     for key in mapping:
         if key not in known:
+            shown = ", ".join(name for name in map(mapping.name_of, known) if name)
             errors.append(
                 where.child(mapping, key).error(f"unknown field (expected one of: {shown})")
             )
+
+
+def _shown(value: Any) -> str:
+    """A scalar as the user wrote it, for messages."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return source_text(value)
+    return repr(value)
 
 
 def _kind(value: Any) -> str:

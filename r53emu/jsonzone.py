@@ -1,8 +1,10 @@
 """`aws route53 list-resource-record-sets` JSON -> record sets in the YAML shape.
 
-The API's field names map one to one onto the Terraform names that YAML zones use; the converted
-mappings keep each field's line and its original name, so errors still read
-`zones/example.com.json:12: ResourceRecordSets[2].TTL: ...`.
+The API's field names map onto the Terraform names that YAML zones use (semantics §7.2); the
+converted mappings keep each field's line and its original name, so errors still read
+`zones/example.com.json:12: ResourceRecordSets[2].TTL: ...`. The API's flat routing fields
+(`Weight: 90`) become the YAML policy mappings (`weighted_routing_policy: {weight: 90}`) whose
+errors still name `ResourceRecordSets[2].Weight`.
 """
 
 from __future__ import annotations
@@ -23,12 +25,42 @@ _RECORD_SET_FIELDS = {
     "ResourceRecords": "records",
     "AliasTarget": "alias",
     "SetIdentifier": "set_identifier",
+    "Weight": "weighted_routing_policy",
+    "Region": "latency_routing_policy",
+    "Failover": "failover_routing_policy",
+    "GeoLocation": "geolocation_routing_policy",
+    "GeoProximityLocation": "geoproximity_routing_policy",
+    "MultiValueAnswer": "multivalue_answer_routing_policy",
+    "CidrRoutingConfig": "cidr_routing_policy",
+    "HealthCheckId": "health_check_id",
 }
 _ALIAS_FIELDS = {
     "DNSName": "name",
     "HostedZoneId": "zone_id",
     "EvaluateTargetHealth": "evaluate_target_health",
 }
+# Flat API fields -> the one field of the YAML policy mapping they stand for.
+_WRAPPED_FIELDS = {
+    "weighted_routing_policy": "weight",
+    "latency_routing_policy": "region",
+    "failover_routing_policy": "type",
+}
+# API structures -> their YAML fields.
+_NESTED_FIELDS = {
+    "geolocation_routing_policy": {
+        "ContinentCode": "continent",
+        "CountryCode": "country",
+        "SubdivisionCode": "subdivision",
+    },
+    "geoproximity_routing_policy": {
+        "AWSRegion": "aws_region",
+        "LocalZoneGroup": "local_zone_group",
+        "Coordinates": "coordinates",
+        "Bias": "bias",
+    },
+    "cidr_routing_policy": {"CollectionId": "collection_id", "LocationName": "location_name"},
+}
+_COORDINATE_FIELDS = {"Latitude": "latitude", "Longitude": "longitude"}
 
 
 class JsonShapeError(Exception):
@@ -70,6 +102,15 @@ def _convert(raw: Any, at: Field, errors: list[ZoneError]) -> Any:
     if not isinstance(raw, LineDict):
         return raw  # the record-set parser reports "expected a mapping"
     result = _renamed(raw, _RECORD_SET_FIELDS)
+    for key, inner in _WRAPPED_FIELDS.items():
+        if key in result:
+            result[key] = _wrapped(inner, result[key], result.line_of(key))
+    for key, fields in _NESTED_FIELDS.items():
+        if isinstance(result.get(key), LineDict):
+            result[key] = _renamed(result[key], fields)
+    proximity = result.get("geoproximity_routing_policy")
+    if isinstance(proximity, LineDict) and isinstance(proximity.get("coordinates"), LineDict):
+        proximity["coordinates"] = _renamed(proximity["coordinates"], _COORDINATE_FIELDS)
     if isinstance(result.get("alias"), LineDict):
         result["alias"] = _renamed(result["alias"], _ALIAS_FIELDS)
         if result.get("records") == []:
@@ -104,6 +145,15 @@ def _renamed(raw: LineDict, fields: dict[str, str]) -> LineDict:
         result.key_lines[new_key] = raw.line_of(key)
         shown[new_key] = str(key)
     result.key_names = shown
+    return result
+
+
+def _wrapped(key: str, value: Any, line: int) -> LineDict:
+    """`{key: value}` standing for a flat API field: its errors name the API field alone."""
+    result = LineDict({key: value})
+    result.line = line
+    result.key_lines = {key: line}
+    result.key_names = {key: ""}  # Field.child adds no path segment for an empty name
     return result
 
 

@@ -1,11 +1,12 @@
 """One record set of a zone file -> a validated `RecordSet` (the per-record-set rules).
 
-Rules that need the whole zone (conflicts, duplicates, alias targets) live in `zonebuild`.
+Routing fields are read by `routingfields`; rules that need the whole zone (conflicts,
+duplicates, alias targets) live in `zonebuild`, those of a routed group in `routinggroups`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from r53emu import names
@@ -14,22 +15,25 @@ from r53emu.fieldreaders import check_keys, read_bool, read_int, read_list, read
 from r53emu.model import AliasTarget, Rdata, RecordSet, Source
 from r53emu.names import Name
 from r53emu.rdata import RECORD_TYPES, InvalidValue, parse_value
+from r53emu.routingfields import NO_ACCOUNT, ROUTING_KEYS, AccountRefs, Routing, read_routing
+from r53emu.sourcefile import LineDict
 
 MAX_TTL = 2_147_483_647  # semantics §1.5
 MAX_VALUES = 400
 MAX_SET_IDENTIFIER = 128
 
-RECORD_SET_KEYS = ("name", "type", "ttl", "records", "alias", "set_identifier")
+RECORD_SET_KEYS = ("name", "type", "ttl", "records", "alias", "set_identifier", *ROUTING_KEYS)
 ALIAS_KEYS = ("name", "zone_id", "evaluate_target_health")
 
 
 @dataclass(frozen=True, slots=True)
 class ZoneContext:
-    """What parsing a record set needs to know of its zone."""
+    """What parsing a record set needs to know of its zone and of the account-level sections."""
 
     name: Name
     zone_id: str
     default_ttl: int | None
+    account: AccountRefs = field(default=NO_ACCOUNT)
 
     @property
     def text(self) -> str:
@@ -84,12 +88,8 @@ def parse_record_set(
     check_keys(mapping, RECORD_SET_KEYS, where, errors)
     owner = _read_owner(mapping, where, zone, errors)
     type_name = _read_type(mapping, where, errors)
-    set_identifier = None
-    if "set_identifier" in mapping:
-        at = where.child(mapping, "set_identifier")
-        set_identifier = read_str(mapping["set_identifier"], at, errors)
-        if set_identifier is not None and not 1 <= len(set_identifier) <= MAX_SET_IDENTIFIER:
-            errors.append(at.error(f"must be 1..{MAX_SET_IDENTIFIER} characters"))
+    routing = read_routing(mapping, where, type_name, "alias" in mapping, zone.account, errors)
+    set_identifier = _read_set_identifier(mapping, where, routing, errors)
     alias: AliasTarget | None = None
     ttl: int | None = None
     records: tuple[Rdata, ...] = ()
@@ -108,8 +108,31 @@ def parse_record_set(
         records=records,
         source=Source(where.file, where.line),
         alias=alias,
+        policy=routing.policy,
         set_identifier=set_identifier,
+        routing=routing.attributes,
+        health_check_id=routing.health_check_id,
     )
+
+
+def _read_set_identifier(
+    mapping: LineDict, where: Field, routing: Routing, errors: list[ZoneError]
+) -> str | None:
+    """Required exactly when a routing policy is given (semantics §3.0, zone-format.md)."""
+    if "set_identifier" not in mapping:
+        if routing.policy_key is not None:
+            at = where.child(mapping, "set_identifier")
+            errors.append(at.error(f"required with {mapping.name_of(routing.policy_key)}"))
+        return None
+    at = where.child(mapping, "set_identifier")
+    set_identifier = read_str(mapping["set_identifier"], at, errors)
+    if set_identifier is not None and not 1 <= len(set_identifier) <= MAX_SET_IDENTIFIER:
+        errors.append(at.error(f"must be 1..{MAX_SET_IDENTIFIER} characters"))
+    if routing.policy_key is None and not routing.conflicting:
+        errors.append(
+            where.error(f"{mapping.name_of('set_identifier')} is only used with a routing policy")
+        )
+    return set_identifier
 
 
 def _read_owner(

@@ -2,14 +2,15 @@
 
 Checks here follow semantics §1.5-§1.6 and §4: duplicate record sets, CNAME at the apex or beside
 other types, SOA/NS placement, alias targets that exist in the same zone, alias cycles, and the
-record-set quota. Every error names the record set's file, line and field.
+record-set quota; routed groups get the rules of `routinggroups` (§3). Every error names the
+record set's file, line and field.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from r53emu import names
 from r53emu.apexdefaults import DEFAULT_NS_TTL, SoaFields
@@ -17,6 +18,7 @@ from r53emu.errors import Field, ZoneError
 from r53emu.model import RecordGroup, RecordSet, Source, Zone
 from r53emu.names import Name
 from r53emu.rdata import RECORD_TYPES, TYPE_NAMES, parse_value
+from r53emu.routinggroups import check_routed_group, mixing_error
 
 SOA = RECORD_TYPES["SOA"]
 NS = RECORD_TYPES["NS"]
@@ -24,11 +26,15 @@ CNAME = RECORD_TYPES["CNAME"]
 
 
 class Entry(NamedTuple):
-    """A validated record set and where it was written (its `alias` field, when it has one)."""
+    """A validated record set and where it was written (its `alias` field, when it has one).
+
+    `raw` is the mapping it was read from, so an error found later can name the exact field.
+    """
 
     record_set: RecordSet
     at: Field
     alias_at: Field | None = None
+    raw: Any = None
 
 
 GroupKey = tuple[Name, int]
@@ -67,6 +73,9 @@ def build_zone(
     before = len(errors)
     entries = _with_apex_records(header, entries, errors)
     groups = _group(header, entries, errors)
+    for members in groups.values():
+        if members[0].record_set.policy != "simple":
+            check_routed_group(members, errors)
     _check_cname_conflicts(header, groups, errors)
     _check_aliases(header, groups, errors, invalid)
     count = sum(len(members) for members in groups.values())
@@ -91,7 +100,7 @@ def _with_apex_records(
     """Add the default SOA and NS unless the file gives them as record sets (not both ways)."""
     result = list(entries)
     has = {SOA: False, NS: False}
-    for record_set, at, _ in entries:
+    for record_set, at, *_ in entries:
         if record_set.rtype == SOA and record_set.name != header.name:
             errors.append(at.error("an SOA record set is only allowed at the zone apex"))
         if record_set.rtype in has and record_set.name == header.name:
@@ -111,7 +120,7 @@ def _with_apex_records(
     if not has[SOA]:
         # Route 53's SOA names one of the zone's own name servers, so an apex NS record set
         # given in the file provides the MNAME when `soa:` does not.
-        apex_ns = [rs for rs, _, _ in entries if rs.rtype == NS and rs.name == header.name]
+        apex_ns = [rs for rs, *_ in entries if rs.rtype == NS and rs.name == header.name]
         first_ns = apex_ns[0].records[0].text if apex_ns else nameservers[0]
         soa = header.soa or SoaFields()
         if not soa.mname:
@@ -128,22 +137,17 @@ def _apex_set(header: ZoneHeader, rtype: int, ttl: int, values: tuple[str, ...])
 def _group(
     header: ZoneHeader, entries: list[Entry], errors: list[ZoneError]
 ) -> dict[GroupKey, list[Entry]]:
+    """Record sets by name and type; one joins a group only with the group's policy (§3.0)."""
     groups: dict[GroupKey, list[Entry]] = defaultdict(list)
     for entry in entries:
-        record_set, at = entry.record_set, entry.at
-        key = (record_set.name, record_set.rtype)
-        if record_set.set_identifier is not None and record_set.policy == "simple":
-            errors.append(at.error("set_identifier is only used with a routing policy"))
-        if groups[key] and record_set.policy == "simple":
-            first = groups[key][0][0].source
-            errors.append(
-                at.error(
-                    f"Tried to create resource record set [name='{names.to_text(key[0])}', "
-                    f"type='{TYPE_NAMES[key[1]]}'] but it already exists (at {first})"
-                )
-            )
-            continue
-        groups[key].append(entry)
+        record_set = entry.record_set
+        members = groups[(record_set.name, record_set.rtype)]
+        if members:
+            problem = mixing_error(members[0].record_set, record_set)
+            if problem is not None:
+                errors.append(entry.at.error(problem))
+                continue
+        members.append(entry)
     return groups
 
 
@@ -161,7 +165,7 @@ def _check_cname_conflicts(
             continue
         owner = names.to_text(name)
         if name == header.name:
-            for _, at, _ in cnames:
+            for _, at, *_ in cnames:
                 errors.append(
                     at.error(
                         f"RRSet of type CNAME with DNS name {owner} is not permitted at apex "
@@ -171,7 +175,7 @@ def _check_cname_conflicts(
             continue
         # Route 53 rejects whichever record set comes second, with a message for each order.
         seen_cname = seen_other = False
-        for record_set, at, _ in sorted(members, key=lambda entry: entry.at.line):
+        for record_set, at, *_ in sorted(members, key=lambda entry: entry.at.line):
             if record_set.rtype == CNAME:
                 if seen_other:
                     errors.append(
@@ -204,7 +208,7 @@ def _check_aliases(
     edges: dict[GroupKey, list[tuple[GroupKey, Field]]] = defaultdict(list)
     accepted_ids = {header.zone_id.lower(), header.text.lower(), header.text.lower().rstrip(".")}
     for key, members in groups.items():
-        for record_set, at, alias_field in members:
+        for record_set, at, alias_field, _ in members:
             alias = record_set.alias
             if alias is None:
                 continue

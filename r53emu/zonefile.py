@@ -2,7 +2,9 @@
 
 Reads every `*.yaml`, `*.yml` and `*.json` file of a directory (not recursive), as zone-format.md
 describes. YAML files with `zone:` are hosted zones; JSON files hold `aws route53
-list-resource-record-sets` output.
+list-resource-record-sets` output. Any YAML file may also carry the account-level sections
+(`accountfile`): they are read from every file first, since record sets of any zone reference
+them (health checks, CIDR collections).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from r53emu import apexdefaults, names
+from r53emu.accountfile import ACCOUNT_KEYS, AccountSections
 from r53emu.errors import Field, ZoneError, ZoneLoadError
 from r53emu.fieldreaders import check_keys, read_int, read_list, read_mapping, read_str
 from r53emu.jsonzone import (
@@ -24,6 +27,7 @@ from r53emu.jsonzone import (
 from r53emu.model import Catalog, Source, Zone
 from r53emu.names import Name
 from r53emu.recordsets import MAX_TTL, ZoneContext, group_key_of, parse_record_set
+from r53emu.routingfields import AccountRefs
 from r53emu.sourcefile import LineDict, LineList, SourceError, duplicate_keys, load
 from r53emu.zonebuild import Entry, ZoneHeader, build_zone
 
@@ -57,15 +61,25 @@ def load_catalog(directory: Path) -> Catalog:
 
     Errors are listed file by file, each file's in line order.
     """
-    errors: list[ZoneError] = []
     if not directory.is_dir():
         raise ZoneLoadError([ZoneError(str(directory), 0, "", "is not a directory")])
+    errors: list[ZoneError] = []
+    account = AccountSections()
+    documents: list[tuple[Path, LineDict]] = []
+    paths = zone_files(directory)
+    for path in paths:
+        document = read_document(path, errors)
+        if document is None:
+            continue
+        documents.append((path, document))
+        if path.suffix != ".json":
+            account.read(document, Field(str(path), "", 1), errors)
+    account.check_children(errors)
+    refs = account.refs()
     zones: dict[Name, Zone] = {}
     defined: dict[Name, Source] = {}
-    for path in zone_files(directory):
-        file_errors: list[ZoneError] = []
-        loaded = load_zone_file(path, file_errors)
-        errors.extend(sorted(file_errors, key=lambda error: error.line))
+    for path, document in documents:
+        loaded = zone_of_document(path, document, refs, errors)
         if loaded is None:
             continue
         if loaded.name in defined:
@@ -84,12 +98,23 @@ def load_catalog(directory: Path) -> Catalog:
         if loaded.zone is not None:
             zones[loaded.name] = loaded.zone
     if errors:
-        raise ZoneLoadError(errors)
-    return Catalog(zones=zones)
+        raise ZoneLoadError(_in_file_order(errors, paths))
+    return Catalog(
+        zones=zones,
+        health_checks=account.health_checks,
+        cidr_collections=account.cidr_collections,
+        client_locations=tuple(account.client_locations),
+    )
 
 
-def load_zone_file(path: Path, errors: list[ZoneError]) -> ZoneFile | None:
-    """Load one file (errors appended); None when it names no hosted zone."""
+def _in_file_order(errors: list[ZoneError], paths: list[Path]) -> list[ZoneError]:
+    """File by file (in name order), each file's errors by line (stable for one line)."""
+    rank = {str(path): index for index, path in enumerate(paths)}
+    return sorted(errors, key=lambda error: (rank.get(error.file, len(rank)), error.line))
+
+
+def read_document(path: Path, errors: list[ZoneError]) -> LineDict | None:
+    """The top-level mapping of one file (errors appended); None when there is none to read."""
     file = str(path)
     try:
         document = load(path)
@@ -106,26 +131,39 @@ def load_zone_file(path: Path, errors: list[ZoneError]) -> ZoneFile | None:
             for field, line, first in repeated
         )
         return None
-    top = Field(file, "", 1)
-    mapping = read_mapping(document, top, errors)
-    if mapping is None:
-        return None
+    return read_mapping(document, Field(file, "", 1), errors)
+
+
+def zone_of_document(
+    path: Path, document: LineDict, account: AccountRefs, errors: list[ZoneError]
+) -> ZoneFile | None:
+    """The hosted zone one file defines (errors appended); None when it names none."""
+    top = Field(str(path), "", 1)
     if path.suffix == ".json":
-        return _json_zone(path, mapping, errors)
-    return _yaml_zone(mapping, top, errors)
+        return _json_zone(path, document, account, errors)
+    return _yaml_zone(document, top, account, errors)
 
 
-def _yaml_zone(mapping: LineDict, top: Field, errors: list[ZoneError]) -> ZoneFile | None:
+def _yaml_zone(
+    mapping: LineDict, top: Field, account: AccountRefs, errors: list[ZoneError]
+) -> ZoneFile | None:
     """A YAML hosted zone; None when the file names none.
 
-    A mistake in a zone-level field does not stop the record sets from being checked (every
-    error at once): that field falls back to its default.
+    A file with only account-level sections is no zone and needs no `zone:`. A mistake in a
+    zone-level field does not stop the record sets from being checked (every error at once):
+    that field falls back to its default.
     """
     before = len(errors)
-    check_keys(mapping, ZONE_KEYS, top, errors)
+    check_keys(mapping, (*ZONE_KEYS, *ACCOUNT_KEYS), top, errors)
     zone_at = top.child(mapping, "zone")
     if "zone" not in mapping:
-        errors.append(zone_at.error("required (the hosted zone's name, e.g. `zone: example.test`)"))
+        account_only = any(key in mapping for key in ACCOUNT_KEYS) and not any(
+            key in mapping for key in ZONE_KEYS
+        )
+        if not account_only:
+            errors.append(
+                zone_at.error("required (the hosted zone's name, e.g. `zone: example.test`)")
+            )
         return None
     zone_name = _zone_name(mapping["zone"], zone_at, errors)
     if zone_name is None:
@@ -146,7 +184,10 @@ def _yaml_zone(mapping: LineDict, top: Field, errors: list[ZoneError]) -> ZoneFi
         record_limit=_record_limit(mapping, top, errors),
     )
     context = ZoneContext(
-        name=zone_name, zone_id=header.zone_id, default_ttl=_default_ttl(mapping, top, errors)
+        name=zone_name,
+        zone_id=header.zone_id,
+        default_ttl=_default_ttl(mapping, top, errors),
+        account=account,
     )
     raw_sets = LineList()
     sets_at = top
@@ -203,7 +244,7 @@ def _build(
         record_set = parse_record_set(raw, at, context, errors)
         if record_set is not None:
             alias_at = at.child(raw, "alias") if record_set.alias is not None else None
-            entries.append(Entry(record_set, at, alias_at))
+            entries.append(Entry(record_set, at, alias_at, raw))
         else:
             key = group_key_of(raw, context)
             if key is not None:
@@ -282,7 +323,9 @@ def _soa(
     return apexdefaults.SoaFields(**fields), at
 
 
-def _json_zone(path: Path, mapping: LineDict, errors: list[ZoneError]) -> ZoneFile | None:
+def _json_zone(
+    path: Path, mapping: LineDict, account: AccountRefs, errors: list[ZoneError]
+) -> ZoneFile | None:
     """A `list-resource-record-sets` dump: zone name from the apex SOA/NS, else the file name."""
     file = str(path)
     top = Field(file, "", 1)
@@ -297,7 +340,7 @@ def _json_zone(path: Path, mapping: LineDict, errors: list[ZoneError]) -> ZoneFi
         return None
     text = names.to_text(zone_name)
     zone_id = zone_id_from_json(raw_sets, zone_name) or apexdefaults.zone_id(text)
-    context = ZoneContext(name=zone_name, zone_id=zone_id, default_ttl=None)
+    context = ZoneContext(name=zone_name, zone_id=zone_id, default_ttl=None, account=account)
     header = ZoneHeader(
         name=zone_name,
         zone_id=zone_id,

@@ -102,7 +102,9 @@ def test_errors_are_all_printed_and_exit_1(tmp_path: Path) -> None:
         f"{b}:3: record_sets[0].alias: Tried to create an alias that targets "
         f"missing.example.org., type A in zone {org_id}, but that target was not found",
         f"{b}:4: record_sets[1].tll: unknown field (expected one of: name, type, ttl, records, "
-        "alias, set_identifier)",
+        "alias, set_identifier, weighted_routing_policy, latency_routing_policy, "
+        "failover_routing_policy, geolocation_routing_policy, geoproximity_routing_policy, "
+        "multivalue_answer_routing_policy, cidr_routing_policy, health_check_id)",
         f"{b}:4: record_sets[1].ttl: required (or give the zone a default `ttl:`)",
     ]
     assert result.stderr.strip() == f"5 error(s) in {zones}"
@@ -149,3 +151,67 @@ def test_bundled_zones_pass_check(tmp_path: Path) -> None:
     summaries = result.stdout.splitlines()
     assert any(line.startswith("example.test. ") for line in summaries)
     assert all(" record sets (" in line for line in summaries)
+
+
+ROUTED = {
+    "account.yaml": """\
+        health_checks:
+          blue-http: {type: HTTP, ip_address: 127.0.0.1, port: 8080, resource_path: /healthz}
+        cidr_collections:
+          corp: {hq: [203.0.113.0/24]}
+        client_locations:
+          - {cidr: 10.1.0.0/16, country: DE}
+        """,
+    "shop.yaml": """\
+        zone: shop.example
+        ttl: 60
+        record_sets:
+          - {name: api, type: A, records: [192.0.2.10], set_identifier: blue,
+             weighted_routing_policy: {weight: 90}, health_check_id: blue-http}
+          - {name: api, type: A, records: [192.0.2.20], set_identifier: green,
+             weighted_routing_policy: {weight: 10}}
+          - {name: ip, type: A, records: [192.0.2.71], set_identifier: office,
+             cidr_routing_policy: {collection_id: corp, location_name: hq}}
+          - {name: geo, type: A, records: [192.0.2.40], set_identifier: default,
+             geolocation_routing_policy: {country: "*"}}
+        """,
+}
+
+
+def test_routed_zone_and_account_file_pass_check(tmp_path: Path) -> None:
+    """A zone using routing policies and an account-only file pass; only the zone is listed."""
+    zones = write(tmp_path / "zones", ROUTED)
+    result = run_check(str(zones), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"shop.example. {apexdefaults.zone_id('shop.example.')}: 6 record sets "
+        f"({zones / 'shop.yaml'})"
+    ]
+
+
+def test_routing_errors_are_printed_with_file_line_and_field(tmp_path: Path) -> None:
+    """Routing and account-section errors print as `file:line: field: message`, exit 1."""
+    files = dict(ROUTED)
+    files["shop.yaml"] = files["shop.yaml"].replace("weight: 90", "weight: 300").rstrip(" ")
+    files["shop.yaml"] += """\
+          - {name: geo, type: A, records: [192.0.2.41], set_identifier: de,
+             geolocation_routing_policy: {country: DE, continent: EU}}
+          - {name: ip, type: A, records: [192.0.2.70], set_identifier: office,
+             cidr_routing_policy: {collection_id: corp, location_name: "*"}}
+        """
+    files["account.yaml"] = files["account.yaml"].replace("/24]}", "/25]}")
+    zones = write(tmp_path / "zones", files)
+    account, shop = zones / "account.yaml", zones / "shop.yaml"
+    result = run_check(str(zones), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{account}:4: cidr_collections.corp.hq[0]: 203.0.113.0/25: IPv4 blocks of a CIDR "
+        'collection are /1 to /24 (the "*" location stands for /0)',
+        f"{shop}:5: record_sets[0].weighted_routing_policy.weight: 300 is not in 0..255",
+        f"{shop}:13: record_sets[4].geolocation_routing_policy: give either continent or "
+        "country (with an optional subdivision), not both",
+        f"{shop}:14: record_sets[5].set_identifier: Tried to create resource record set "
+        "[name='ip.shop.example.', type='A', set-identifier='office'] but it already exists "
+        f"(at {shop}:8)",
+    ]
+    assert result.stderr.strip() == f"4 error(s) in {zones}"

@@ -325,7 +325,7 @@ def test_errors_name_json_fields_and_lines(tmp_path: Path) -> None:
         (2, "ResourceRecordSets[0].TTL"),
         (3, "ResourceRecordSets[1].ResourceRecords[0]"),
         (3, "ResourceRecordSets[1].ResourceRecords[1]"),
-        (4, "ResourceRecordSets[2].Weight"),
+        (4, "ResourceRecordSets[2].SetIdentifier"),
         (5, "ResourceRecordSets[3].AliasTarget"),
         (6, "ResourceRecordSets[4].TTL"),
         (6, "ResourceRecordSets[4].AliasTarget.EvaluateTargetHealth"),
@@ -337,10 +337,7 @@ def test_errors_name_json_fields_and_lines(tmp_path: Path) -> None:
     messages = [e.message for e in errors]
     assert messages[1] == 'expected {"Value": "..."}'
     assert "192.0.2.999" in messages[2]
-    assert messages[3].startswith(
-        "unknown field (expected one of: Name, Type, TTL, ResourceRecords, AliasTarget, "
-        "SetIdentifier)"
-    )
+    assert messages[3] == "required with Weight"
     assert "that target was not found" in messages[4]
     assert messages[7] == "RRSet with DNS name x.other.net. is not permitted in zone example.com."
     assert "CharacterStringTooLong" in messages[8]

@@ -82,12 +82,14 @@ RECORD_SET_CASES: list[tuple[str, str, list[tuple[int, str, str]]]] = [
     ),
     (
         "set-identifier-too-long",
-        f"- {{name: a, type: A, records: [192.0.2.1], set_identifier: {'x' * 129}}}",
+        f"- {{name: a, type: A, records: [192.0.2.1], set_identifier: {'x' * 129},\n"
+        "   weighted_routing_policy: {weight: 1}}",
         [(4, "record_sets[0].set_identifier", "must be 1..128 characters")],
     ),
     (
         "set-identifier-empty",
-        "- {name: a, type: A, records: [192.0.2.1], set_identifier: ''}",
+        "- {name: a, type: A, records: [192.0.2.1], set_identifier: '',\n"
+        "   weighted_routing_policy: {weight: 1}}",
         [(4, "record_sets[0].set_identifier", "must be 1..128 characters")],
     ),
     (
@@ -717,8 +719,8 @@ def test_all_errors_of_a_directory_are_reported_at_once(tmp_path: Path) -> None:
         (a, 10, "record_sets[6].tll"),
         (b, 3, "record_sets[0]"),
         (b, 4, "record_sets[1].alias"),
-        (c, 3, "record_sets[0]"),
         (c, 1, "zone"),
+        (c, 3, "record_sets[0]"),
         (e, 2, ""),
         (d, 2, "ResourceRecordSets[0].TTL"),
     ]
@@ -728,4 +730,4 @@ def test_all_errors_of_a_directory_are_reported_at_once(tmp_path: Path) -> None:
     assert "conflicts with other records" in messages[4]
     assert "not permitted at apex" in messages[6]
     assert "that target was not found" in messages[7]
-    assert "is already defined at" in messages[9]
+    assert "is already defined at" in messages[8]
