@@ -32,13 +32,19 @@ def _normalize(text: str) -> str:
 
 
 DIG_EXAMPLES = [example for example in console_examples() if example[0].startswith("dig ")]
-CHECK_EXAMPLES = [example for example in console_examples() if example[0].startswith("r53emu ")]
+CHECK_EXAMPLES = [
+    example for example in console_examples() if example[0].startswith("r53emu check")
+]
+ANSWER_EXAMPLES = [
+    example for example in console_examples() if example[0].startswith("r53emu answer")
+]
 
 
 def test_readme_has_examples() -> None:
     """The README shows dig examples and a check example (guards the parser below)."""
-    assert len(DIG_EXAMPLES) >= 15
+    assert len(DIG_EXAMPLES) >= 30
     assert CHECK_EXAMPLES
+    assert len(ANSWER_EXAMPLES) >= 2
 
 
 @pytest.mark.dig
@@ -55,12 +61,29 @@ def test_readme_dig_example(
     argv = shlex.split(command)
     argv[argv.index("-p") + 1] = str(port)
     assert argv[1] == f"@{host}"
-    output = _normalize(subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout)
+    output = subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+    assert_shows(output, expected, command)
+
+
+def assert_shows(output: str, expected: list[str], command: str) -> None:
+    """Every expected line appears in `output` (whitespace-insensitive; `...` is anything)."""
+    normalized = _normalize(output)
     for line in expected:
         regex = re.compile(
             ".*".join(re.escape(_normalize(part).strip()) for part in line.split("..."))
         )
-        assert regex.search(output), f"{line!r} not in the output of {command!r}:\n{output}"
+        assert regex.search(normalized), f"{line!r} not in the output of {command!r}:\n{output}"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"), ANSWER_EXAMPLES, ids=[c for c, _ in ANSWER_EXAMPLES]
+)
+def test_readme_answer_example(command: str, expected: list[str]) -> None:
+    """Each README `r53emu answer` command, run on the bundled zones, prints the lines shown."""
+    argv = [sys.executable, "-m", "r53emu", *shlex.split(command)[1:]]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert_shows(result.stdout, expected, command)
 
 
 @pytest.mark.parametrize(("command", "expected"), CHECK_EXAMPLES)
