@@ -24,7 +24,13 @@ def make_context(
     subnet: IPNetwork | None = None,
     transport: str = "udp",
 ) -> QueryContext:
-    """A context whose `location` is where the subnet (else the client address) is."""
+    """A context whose `location` is where the subnet (else the client address) is.
+
+    IPv4 clients seen through an IPv6 socket (`::ffff:198.51.100.7`) are IPv4 clients: every
+    policy sees them as such, so IPv4 CIDR blocks and locations match them.
+    """
+    client = _unmapped_address(client)
+    subnet = _unmapped_network(subnet)
     network = subnet
     if network is None and client is not None:
         network = ipaddress.ip_network(client)
@@ -39,3 +45,19 @@ def make_context(
         transport=transport,
         location=location,
     )
+
+
+def _unmapped_address(address: IPAddress | None) -> IPAddress | None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _unmapped_network(network: IPNetwork | None) -> IPNetwork | None:
+    if (
+        isinstance(network, ipaddress.IPv6Network)
+        and network.prefixlen >= 96
+        and network.network_address.ipv4_mapped is not None
+    ):
+        return ipaddress.IPv4Network((network.network_address.ipv4_mapped, network.prefixlen - 96))
+    return network
