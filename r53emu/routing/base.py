@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from r53emu.location import UNLOCATED, ClientLocation
@@ -56,3 +56,16 @@ class Selection:
 
 
 Policy = Callable[[RecordGroup, RoutingContext], Selection]
+
+
+def best_healthy(ranked: Sequence[RecordSet], context: RoutingContext) -> tuple[int, bool]:
+    """The index of the best-ranked healthy member and whether the choice failed open.
+
+    Ranked policies (latency, geolocation, geoproximity) take the best healthy member, skipping
+    unhealthy better ones; when none is healthy they answer with the best one anyway (§3.0
+    fail-open): then the index is 0 and the flag True.
+    """
+    for index, member in enumerate(ranked):
+        if context.healthy(member):
+            return index, False
+    return 0, True

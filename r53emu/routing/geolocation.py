@@ -16,7 +16,7 @@ from __future__ import annotations
 from r53emu.geography import continent_of
 from r53emu.location import ClientLocation
 from r53emu.model import GeolocationRouting, RecordGroup, RecordSet
-from r53emu.routing.base import RoutingContext, Selection
+from r53emu.routing.base import RoutingContext, Selection, best_healthy
 
 # Match levels, most specific first (the index is the rank), with how the explanation says it.
 LEVELS = ("subdivision", "country", "continent", "default")
@@ -64,23 +64,18 @@ def choose(group: RecordGroup, context: RoutingContext) -> Selection:
             reason=f"no record covers the client at {client.describe()} and there is no default",
             location_dependent=True,
         )
-    skipped: list[str] = []
-    for _, level, member in candidates:
-        if context.healthy(member):
-            prefix = f"narrower {', '.join(skipped)} unhealthy; " if skipped else ""
-            return Selection(
-                chosen=(member,),
-                reason=f"{prefix}{member.label} {_MATCHES[level]} ({client.describe()})",
-                location_dependent=True,
-            )
-        skipped.append(member.label)
-    _, level, best = candidates[0]
-    return Selection(
-        chosen=(best,),
-        reason=f"every matching record unhealthy: the most specific, {best.label} "
-        f"({level}), answers (fail-open)",
-        location_dependent=True,
-    )
+    index, fail_open = best_healthy([member for _, _, member in candidates], context)
+    _, level, chosen = candidates[index]
+    if fail_open:
+        reason = (
+            f"every matching record unhealthy: the most specific, {chosen.label} "
+            f"({level}), answers (fail-open)"
+        )
+    else:
+        skipped = [member.label for _, _, member in candidates[:index]]
+        prefix = f"narrower {', '.join(skipped)} unhealthy; " if skipped else ""
+        reason = f"{prefix}{chosen.label} {_MATCHES[level]} ({client.describe()})"
+    return Selection(chosen=(chosen,), reason=reason, location_dependent=True)
 
 
 def _upper(code: str | None) -> str | None:

@@ -14,7 +14,7 @@ import math
 
 from r53emu.geography import distance_km, local_zone_points, region_points
 from r53emu.model import GeoproximityRouting, Point, RecordGroup, RecordSet
-from r53emu.routing.base import RoutingContext, Selection
+from r53emu.routing.base import RoutingContext, Selection, best_healthy
 
 
 def attributes_of(member: RecordSet) -> GeoproximityRouting:
@@ -69,23 +69,18 @@ def choose(group: RecordGroup, context: RoutingContext) -> Selection:
         actual = math.inf if point is None else distance_km(client, point)
         measured.append((biased_distance(actual, routing.bias), actual, member))
     measured.sort(key=lambda entry: entry[0])
-    skipped: list[str] = []
-    for biased, actual, member in measured:
-        if context.healthy(member):
-            prefix = f"closer {', '.join(skipped)} unhealthy; " if skipped else ""
-            return Selection(
-                chosen=(member,),
-                reason=f"{prefix}{member.label} is closest: {_distance(biased, actual, member)}",
-                location_dependent=True,
-            )
-        skipped.append(member.label)
-    biased, actual, best = measured[0]
-    return Selection(
-        chosen=(best,),
-        reason=f"no record healthy: the closest, {best.label}, "
-        f"{_distance(biased, actual, best)} (fail-open)",
-        location_dependent=True,
-    )
+    index, fail_open = best_healthy([member for _, _, member in measured], context)
+    biased, actual, chosen = measured[index]
+    if fail_open:
+        reason = (
+            f"no record healthy: the closest, {chosen.label}, "
+            f"{_distance(biased, actual, chosen)} (fail-open)"
+        )
+    else:
+        skipped = [member.label for _, _, member in measured[:index]]
+        prefix = f"closer {', '.join(skipped)} unhealthy; " if skipped else ""
+        reason = f"{prefix}{chosen.label} is closest: {_distance(biased, actual, chosen)}"
+    return Selection(chosen=(chosen,), reason=reason, location_dependent=True)
 
 
 def _distance(biased: float, actual: float, member: RecordSet) -> str:

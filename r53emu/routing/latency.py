@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from r53emu.geography import distance_km, region_points
 from r53emu.location import ClientLocation
 from r53emu.model import LatencyRouting, RecordGroup, RecordSet
-from r53emu.routing.base import RoutingContext, Selection
+from r53emu.routing.base import RoutingContext, Selection, best_healthy
 
 CHINA_REGION = "cn-north-1"
 KM_PER_MS_ROUND_TRIP = 100.0  # light in fibre covers ~200 km per ms each way
@@ -65,19 +65,12 @@ def choose(group: RecordGroup, context: RoutingContext) -> Selection:
         ((estimate(region_of(member), context.location), member) for member in group.members),
         key=lambda pair: pair[0].value,
     )
-    skipped: list[str] = []
-    for latency, member in ranked:
-        if context.healthy(member):
-            prefix = f"lower-latency {', '.join(skipped)} unhealthy; " if skipped else ""
-            return Selection(
-                chosen=(member,),
-                reason=f"{prefix}{region_of(member)} has the lowest latency: {latency}",
-                location_dependent=True,
-            )
-        skipped.append(region_of(member))
-    latency, best = ranked[0]
-    return Selection(
-        chosen=(best,),
-        reason=f"no record healthy: lowest latency {region_of(best)}, {latency} (fail-open)",
-        location_dependent=True,
-    )
+    index, fail_open = best_healthy([member for _, member in ranked], context)
+    latency, chosen = ranked[index]
+    if fail_open:
+        reason = f"no record healthy: lowest latency {region_of(chosen)}, {latency} (fail-open)"
+    else:
+        skipped = [region_of(member) for _, member in ranked[:index]]
+        prefix = f"lower-latency {', '.join(skipped)} unhealthy; " if skipped else ""
+        reason = f"{prefix}{region_of(chosen)} has the lowest latency: {latency}"
+    return Selection(chosen=(chosen,), reason=reason, location_dependent=True)
