@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import textwrap
 from pathlib import Path
 
 import dns.message
 import dns.query
 import dns.rdatatype
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,6 +41,16 @@ def query(
     if tcp:
         return dns.query.tcp(request, host, port=port, timeout=timeout)
     return dns.query.udp(request, host, port=port, timeout=timeout)
+
+
+def dig_path() -> str:
+    """The `dig` command; skips the test without it, except under CI (CI=true), where it fails."""
+    found = shutil.which("dig")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("`dig` is required under CI (install bind9-dnsutils)")
+        pytest.skip("`dig` is not installed (Debian: bind9-dnsutils)")
+    return found
 
 
 def rrset_texts(section: list[dns.rrset.RRset]) -> set[str]:

@@ -5,9 +5,7 @@ Skipped when `dig` is missing, except under CI (env CI=true), where a missing `d
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 
 from r53emu.app import ServerConfig
 from r53emu.background import BackgroundServer
-from tests.helpers import query, write_zones
+from tests.helpers import dig_path, query, write_zones
 
 Address = tuple[str, int]
 
@@ -37,19 +35,10 @@ WWW_ANSWERS = [
 ]
 
 
-def _dig_path() -> str:
-    found = shutil.which("dig")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("`dig` is required under CI (install bind9-dnsutils)")
-        pytest.skip("`dig` is not installed (Debian: bind9-dnsutils)")
-    return found
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Address]:
     """A real server on the dig.test zone for the whole module."""
-    _dig_path()
+    dig_path()
     directory = write_zones(tmp_path_factory.mktemp("dig") / "zones", {"dig.yaml": ZONE})
     with BackgroundServer(ServerConfig(zones=Path(directory), address="127.0.0.1", port=0)) as bg:
         yield bg.address
@@ -58,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Address]:
 def dig(address: Address, *args: str) -> str:
     """Run `dig @host -p port ARGS` (one try, so a failure is quick) and return its output."""
     host, port = address
-    command = [_dig_path(), f"@{host}", "-p", str(port), "+tries=1", "+time=3", *args]
+    command = [dig_path(), f"@{host}", "-p", str(port), "+tries=1", "+time=3", *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     return result.stdout + result.stderr
 

@@ -15,10 +15,8 @@ a missing `dig` fails.
 from __future__ import annotations
 
 import ipaddress
-import os
 import random
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from r53emu.background import BackgroundServer
 from r53emu.handler import QueryHandler
 from r53emu.locator import Locator
 from r53emu.zonefile import load_catalog
-from tests.helpers import query, write_zones
+from tests.helpers import dig_path, query, write_zones
 from tests.mmdb_fixtures import city_record, country_record, write_mmdb
 
 Address = tuple[str, int]
@@ -156,15 +154,6 @@ def defaulted(zones: Path, geoip_db: Path) -> Iterator[Address]:
     yield from _serve(zones, geoip_db, "DE")
 
 
-def _dig_path() -> str:
-    found = shutil.which("dig")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("`dig` is required under CI (install bind9-dnsutils)")
-        pytest.skip("`dig` is not installed (Debian: bind9-dnsutils)")
-    return found
-
-
 @dataclass(frozen=True)
 class DigReply:
     """What `dig` printed: the status, the A values of the answer section, the ECS echo."""
@@ -178,7 +167,7 @@ class DigReply:
 def dig(address: Address, name: str, *options: str) -> DigReply:
     """`dig @127.0.0.1 -p PORT NAME.where.test A OPTIONS` (one try), read into a DigReply."""
     host, port = address
-    command = [_dig_path(), f"@{host}", "-p", str(port), f"{name}.{ZONE}", "A"]
+    command = [dig_path(), f"@{host}", "-p", str(port), f"{name}.{ZONE}", "A"]
     command += ["+tries=1", "+time=3", *options]
     output = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False).stdout
     status = re.search(r"status: ([A-Z]+)", output)
