@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import random
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,7 +22,11 @@ from r53emu.handler import QueryHandler
 from r53emu.health import HealthSnapshot, initial_statuses
 from r53emu.listeners import TcpListener, UdpListener
 from r53emu.locator import Locator
+from r53emu.lookup import lookup
 from r53emu.model import Catalog
+from r53emu.query import QueryContext
+from r53emu.rdata import RECORD_TYPES
+from r53emu.scheduler import HealthScheduler
 from r53emu.zonefile import load_catalog
 
 logger = logging.getLogger("r53emu")
@@ -28,6 +34,7 @@ logger = logging.getLogger("r53emu")
 DEFAULT_PORT = 53
 DEFAULT_ADDRESS = "127.0.0.1"
 TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
+A_TYPE = RECORD_TYPES["A"]
 CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
 
 ConnectionCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -56,6 +63,11 @@ class R53Emu:
     def __init__(self, config: ServerConfig, catalog: Catalog | None = None) -> None:
         self.config = config
         self.handler = QueryHandler(rng=random.Random(config.seed))
+        # The steering API for tests and the admin API: overrides, switches, statuses.
+        self.health_checks: HealthScheduler | None = None
+        # Resolving health-check targets draws its own randomness, so that --seed keeps the
+        # sequence of DNS answers reproducible whatever the health checks do.
+        self._resolve_rng = random.Random(config.seed)
         self._catalog = catalog
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
@@ -84,6 +96,45 @@ class R53Emu:
         self.handler.catalog = catalog
         self.handler.health = HealthSnapshot(initial_statuses(catalog.health_checks))
         await self._bind()
+        self.health_checks = HealthScheduler(
+            catalog.health_checks, publish=self._publish_health, resolve_fqdn=self.resolve_fqdn
+        )
+        await self.health_checks.start()
+
+    def _publish_health(self, snapshot: HealthSnapshot) -> None:
+        # One reference assignment: each query reads one whole snapshot, old or new.
+        self.handler.health = snapshot
+
+    async def resolve_fqdn(self, fqdn: str) -> str | None:
+        """A health-check target name -> an IPv4 address (Route 53's checkers use A records).
+
+        Names in r53emu's own hosted zones are answered by them (CNAMEs followed, up to 8);
+        other names go to the system resolver. None when the name has no address.
+        """
+        try:
+            qname = names.parse(fqdn)
+        except names.InvalidName:
+            return None
+        for _hop in range(8):
+            context = QueryContext(qname=qname, qtype=A_TYPE)
+            answer = lookup(self.handler.catalog, context, self._resolve_rng, self.handler.health)
+            if answer.zone is None:
+                break  # not ours: ask the system resolver
+            addresses = [r for r in answer.answer if r.rtype == A_TYPE]
+            if addresses:
+                return str(ipaddress.IPv4Address(addresses[0].rdata))
+            cname = next((r.target for r in answer.answer if r.target is not None), None)
+            if cname is None:
+                return None
+            qname = cname
+        else:
+            return None
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(names.to_text(qname), None, family=socket.AF_INET)
+        except OSError:
+            return None
+        return str(infos[0][4][0]) if infos else None
 
     async def _bind(self) -> None:
         loop = asyncio.get_running_loop()
@@ -105,7 +156,7 @@ class R53Emu:
                 )
             except OSError as exc:
                 udp.close()
-                if wanted == 0 and exc.errno == errno.EADDRINUSE:
+                if wanted == 0 and system_error(exc).errno == errno.EADDRINUSE:
                     continue  # the free UDP port is taken for TCP: try another pair
                 raise BindError(bind_failure_message(exc, host, port)) from exc
             self._udp = udp
@@ -131,6 +182,9 @@ class R53Emu:
 
     async def stop(self) -> None:
         """Stop listening and end open TCP connections; returns once all are closed."""
+        if self.health_checks is not None:
+            await self.health_checks.stop()
+            self.health_checks = None
         if self.handler.locator is not None:
             self.handler.locator.close()
         if self._udp is not None:
@@ -170,8 +224,16 @@ class R53Emu:
         return lines
 
 
+def system_error(exc: OSError) -> OSError:
+    """The error the system reported: uvloop wraps it in a generic OSError without errno."""
+    if exc.errno is None and isinstance(exc.__cause__, OSError):
+        return exc.__cause__
+    return exc
+
+
 def bind_failure_message(exc: OSError, host: str, port: int) -> str:
     """Why `host:port` could not be bound, and what to do about it."""
+    exc = system_error(exc)
     where = f"{host}:{port}"
     if exc.errno == errno.EACCES and port < 1024:
         return (

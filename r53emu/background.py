@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any, TypeVar
 
 from r53emu.app import R53Emu, ServerConfig
+from r53emu.eventloop import loop_factory
 from r53emu.model import Catalog
+from r53emu.scheduler import HealthScheduler
+
+T = TypeVar("T")
 
 
 class BackgroundServer:
@@ -19,7 +25,7 @@ class BackgroundServer:
 
     def __init__(self, config: ServerConfig, catalog: Catalog | None = None) -> None:
         self.server = R53Emu(config, catalog)
-        self._loop = asyncio.new_event_loop()
+        self._loop = (loop_factory() or asyncio.new_event_loop)()
         self._thread = threading.Thread(target=self._loop.run_forever, name="r53emu", daemon=True)
 
     @property
@@ -41,6 +47,34 @@ class BackgroundServer:
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=30)
         self._shutdown_loop()
+
+    # --- steering, from any thread: each call returns once routing sees the change ----------
+
+    def set_health(self, check_id: str, healthy: bool) -> None:
+        """Force a health check healthy or unhealthy (until `clear_override`)."""
+        self._in_loop(lambda scheduler: scheduler.set_override(check_id, healthy))
+
+    def clear_override(self, check_id: str) -> None:
+        self._in_loop(lambda scheduler: scheduler.clear_override(check_id))
+
+    def clear_overrides(self) -> None:
+        self._in_loop(lambda scheduler: scheduler.clear_overrides())
+
+    def set_switch(self, check_id: str, state: str) -> None:
+        """Flip a RECOVERY_CONTROL (On/Off) or CLOUDWATCH_METRIC (OK/ALARM/...) check."""
+        self._in_loop(lambda scheduler: scheduler.set_switch(check_id, state))
+
+    def health_status(self, check_id: str) -> dict[str, Any]:
+        """The check's status, observations, last transition and reason."""
+        return self._in_loop(lambda scheduler: scheduler.describe(check_id))
+
+    def _in_loop(self, call: Callable[[HealthScheduler], T]) -> T:
+        async def run() -> T:
+            scheduler = self.server.health_checks
+            assert scheduler is not None, "start() first"
+            return call(scheduler)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
 
     def _shutdown_loop(self) -> None:
         if self._thread.is_alive():

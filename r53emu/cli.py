@@ -20,8 +20,10 @@ from pathlib import Path
 from r53emu import names
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, BindError, R53Emu, ServerConfig
 from r53emu.errors import ZoneLoadError
+from r53emu.eventloop import loop_factory
+from r53emu.health import PROBED_TYPES
 from r53emu.locator import parse_default_location
-from r53emu.model import Zone
+from r53emu.model import Catalog, Zone
 from r53emu.names import Name
 from r53emu.offline import answer_offline
 from r53emu.rdata import RECORD_TYPES
@@ -176,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_location=args.default_location,
     )
     try:
-        return asyncio.run(serve(config))
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            return runner.run(serve(config))
     except KeyboardInterrupt:
         return 0
 
@@ -195,7 +198,26 @@ def check(directory: Path) -> int:
             f"{names.to_text(zone.name)} {zone.zone_id}: {zone.record_set_count} record sets "
             f"({zone.source.file})"
         )
+    for note in interval_notes(catalog):
+        print(note, file=sys.stderr)
     return 0
+
+
+ROUTE53_INTERVALS = (10, 30)  # the only request_interval values Route 53 accepts (semantics §5)
+
+
+def interval_notes(catalog: Catalog) -> list[str]:
+    """A note for each probed check whose interval Route 53 itself would refuse.
+
+    r53emu accepts any interval of at least 1 s so tests need not wait; the note says that the
+    same file would not pass in Route 53 (or Terraform) as it is.
+    """
+    return [
+        f"note: {spec.source}: health_checks.{check_id}.request_interval: "
+        f"{spec.request_interval:g} s is accepted by r53emu, but Route 53 allows only 10 or 30"
+        for check_id, spec in sorted(catalog.health_checks.items())
+        if spec.type in PROBED_TYPES and spec.request_interval not in ROUTE53_INTERVALS
+    ]
 
 
 async def serve(config: ServerConfig) -> int:

@@ -66,12 +66,17 @@ def _initial(spec: HealthCheckSpec) -> bool:
 
 
 def apply_rules(
-    specs: Mapping[str, HealthCheckSpec], measured: Mapping[str, bool]
+    specs: Mapping[str, HealthCheckSpec],
+    measured: Mapping[str, bool],
+    overrides: Mapping[str, bool] | None = None,
 ) -> dict[str, bool]:
     """Final statuses from each check's measured result: inversion, disabled, then CALCULATED.
 
-    `measured` holds the raw (not inverted) result of each non-calculated check.
+    `measured` holds the raw (not inverted) result of each non-calculated check. `overrides`
+    force a check's final status (a test steering r53emu); CALCULATED checks count their
+    children's overridden statuses, and an override on a CALCULATED check wins over its count.
     """
+    forced = overrides or {}
     statuses: dict[str, bool] = {}
     for check_id, spec in specs.items():
         if spec.type == "CALCULATED":
@@ -79,10 +84,11 @@ def apply_rules(
         healthy = measured.get(check_id, True)
         if spec.invert_healthcheck:
             healthy = not healthy
-        statuses[check_id] = True if spec.disabled else healthy
+        statuses[check_id] = forced.get(check_id, True if spec.disabled else healthy)
     for check_id, spec in specs.items():
         if spec.type == "CALCULATED":
-            statuses[check_id] = calculated_healthy(spec, specs, statuses)
+            counted = calculated_healthy(spec, specs, statuses)
+            statuses[check_id] = forced.get(check_id, counted)
     return statuses
 
 
