@@ -189,14 +189,22 @@ def _required(
     return mapping[key], where
 
 
-def _weighted(
-    value: Any, at: Field, account: AccountRefs, errors: list[ZoneError]
-) -> WeightedRouting | None:
+def _only_field(
+    value: Any, key: str, at: Field, errors: list[ZoneError]
+) -> tuple[Any, Field] | None:
+    """The value of a policy mapping that holds exactly one required field (weight, region,
+    type), and its field; None after reporting what is wrong."""
     mapping = read_mapping(value, at, errors)
     if mapping is None:
         return None
-    check_keys(mapping, ("weight",), at, errors)
-    found = _required(mapping, "weight", at, errors)
+    check_keys(mapping, (key,), at, errors)
+    return _required(mapping, key, at, errors)
+
+
+def _weighted(
+    value: Any, at: Field, account: AccountRefs, errors: list[ZoneError]
+) -> WeightedRouting | None:
+    found = _only_field(value, "weight", at, errors)
     weight = None if found is None else read_int(*found, errors, 0, MAX_WEIGHT)
     return None if weight is None else WeightedRouting(weight)
 
@@ -204,11 +212,7 @@ def _weighted(
 def _latency(
     value: Any, at: Field, account: AccountRefs, errors: list[ZoneError]
 ) -> LatencyRouting | None:
-    mapping = read_mapping(value, at, errors)
-    if mapping is None:
-        return None
-    check_keys(mapping, ("region",), at, errors)
-    found = _required(mapping, "region", at, errors)
+    found = _only_field(value, "region", at, errors)
     region = None if found is None else read_region(*found, errors)
     return None if region is None else LatencyRouting(region)
 
@@ -216,11 +220,7 @@ def _latency(
 def _failover(
     value: Any, at: Field, account: AccountRefs, errors: list[ZoneError]
 ) -> FailoverRouting | None:
-    mapping = read_mapping(value, at, errors)
-    if mapping is None:
-        return None
-    check_keys(mapping, ("type",), at, errors)
-    found = _required(mapping, "type", at, errors)
+    found = _only_field(value, "type", at, errors)
     kind = None if found is None else read_choice(*found, errors, ("PRIMARY", "SECONDARY"))
     return None if kind is None else FailoverRouting(primary=kind == "PRIMARY")
 
