@@ -19,7 +19,7 @@ from pathlib import Path
 
 from r53emu import names
 from r53emu.handler import QueryHandler
-from r53emu.health import HealthSnapshot, initial_statuses
+from r53emu.health import HealthSnapshot
 from r53emu.listeners import TcpListener, UdpListener
 from r53emu.locator import Locator
 from r53emu.lookup import lookup
@@ -94,12 +94,17 @@ class R53Emu:
             catalog.client_locations, self.config.geoip_db, self.config.default_location
         )
         self.handler.catalog = catalog
-        self.handler.health = HealthSnapshot(initial_statuses(catalog.health_checks))
-        await self._bind()
+        # Started before binding: its first publish is the snapshot the first query reads.
         self.health_checks = HealthScheduler(
             catalog.health_checks, publish=self._publish_health, resolve_fqdn=self.resolve_fqdn
         )
         await self.health_checks.start()
+        try:
+            await self._bind()
+        except BindError:
+            await self.health_checks.stop()
+            self.health_checks = None
+            raise
 
     def _publish_health(self, snapshot: HealthSnapshot) -> None:
         # One reference assignment: each query reads one whole snapshot, old or new.
