@@ -17,7 +17,8 @@ This is the only code in r53emu that dials out. The rules are those of semantics
   by a kept-alive one) with Route 53's headers: `Host` = the fqdn if the check has one, else the IP,
   with `:port` unless the port is the scheme's default (`host_header`); `User-Agent:
   Amazon-Route53-Health-Check-Service (ref <check id>; report http://amzn.to/1vsZADi)`; `Accept:
-  */*`; `Accept-Encoding: identity,gzip,deflate`. The resource path gets a leading `/` if missing.
+  */*`; `Accept-Encoding: identity,gzip,deflate`; `Connection: close`. The resource path gets a
+  leading `/` if missing; characters a request target can't hold are percent-encoded.
 * Response headers larger than 16 KB in total (name, ": ", value and CRLF of every field; the
   status line is not counted) fail the check.
 
@@ -30,37 +31,34 @@ API:
 * `ProbeTimeouts`: the four limits, Route 53's values by default; tests inject shorter ones.
 * `Prober(timeouts)`: `await probe(spec, address, now)` probes `address` (an IP: the scheduler
   resolves fqdn checks itself) and never raises: every failure, including unexpected errors, is a
-  failure `Observation` (cancellation still propagates). One `aiohttp.ClientSession` is shared by
-  all probes, created on first use in the running loop; `await close()` ends it. Probes are
-  independent coroutines: the connection pool is unbounded and every limit is an asyncio timeout,
-  so a hanging endpoint delays nothing but its own probe. When `probe` returns, its connection is
-  shut down: nothing of it lingers (not even a TLS close_notify exchange with a silent peer).
+  failure `Observation` (cancellation still propagates). Each probe is its own coroutine on
+  its own connection (`r53emu.httpexchange` speaks HTTP on it) and every limit is an asyncio
+  timeout, so a hanging endpoint delays nothing but its own probe. When `probe` returns, its
+  connection is aborted: nothing of it lingers (not even a TLS close_notify exchange with a
+  silent peer). `await close()` lets the aborted transports finish closing.
+* `request_bytes(spec, address, port)`: the request a probe sends.
 * `dns_resolution_failed(checked_at)`: the observation for an fqdn that does not resolve.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import functools
 import http
-import socket
 import ssl
 import warnings
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
+from urllib.parse import quote
 
-import aiohttp
-from aiohttp import http_exceptions
-from yarl import URL
-
+from r53emu import httpexchange
+from r53emu.httpexchange import HttpExchange
 from r53emu.model import HealthCheckSpec
 
-_CLOSING_TURNS = 5  # EOF seen, TLS shutdown done, transport closed, socket closed (+1 to spare)
+_CLOSING_TURNS = 3  # aborted transports close on the next turn (+2 to spare)
 HTTP_TYPES = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH"})
 STR_MATCH_TYPES = frozenset({"HTTP_STR_MATCH", "HTTPS_STR_MATCH"})
 BODY_WINDOW = 5120  # bytes of the (decompressed) body searched for the string (§5)
@@ -139,11 +137,10 @@ def host_header(spec: HealthCheckSpec, address: str, port: int) -> str:
 
 
 class Prober:
-    """Probes endpoints with one shared HTTP session; `probe` never raises (see module doc)."""
+    """Probes endpoints; `probe` never raises (see the module doc)."""
 
     def __init__(self, timeouts: ProbeTimeouts | None = None) -> None:
         self.timeouts = timeouts or ProbeTimeouts()
-        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Prober:
         return self
@@ -157,12 +154,9 @@ class Prober:
         await self.close()
 
     async def close(self) -> None:
-        """Close the shared session (a later probe opens a new one), and let the connections of
-        finished probes finish closing: their sockets are shut down, but the transports close
-        on the next loop turns, which a loop about to be closed would never run."""
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        """Let the connections of finished probes finish closing: they are aborted when their
+        probe returns, but transports close on the next loop turns, which a loop about to be
+        closed would never run."""
         for _ in range(_CLOSING_TURNS):
             await asyncio.sleep(0)
 
@@ -196,11 +190,7 @@ class Prober:
             return False, STATUS_CONNECTION_TIMED_OUT
         except OSError as exc:
             return False, _connect_failure(exc)
-        # Nothing is sent: a TCP check only connects. Shut the connection down at once (close()
-        # alone waits for the next loop turn), so nothing of the probe outlives it.
-        with contextlib.suppress(OSError):
-            transport.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
-        transport.close()
+        transport.abort()  # nothing is sent: a TCP check only connects
         return True, STATUS_TCP_CONNECTED
 
     # --- HTTP and HTTPS ----------------------------------------------------------------------
@@ -208,174 +198,111 @@ class Prober:
     async def _http(self, spec: HealthCheckSpec, address: str) -> tuple[bool, str]:
         scheme = _scheme(spec)
         port = spec.port or DEFAULT_PORTS[scheme]
-        path, _, query = spec.resource_path.partition("?")
-        url = URL.build(
-            scheme=scheme,
-            host=address,
-            port=port,
-            path=path if path.startswith("/") else "/" + path,
-            query_string=query,
+        tls = _no_verify_tls() if scheme == "https" else None
+        sni = spec.fqdn if tls is not None and spec.enable_sni else None
+        read_body = spec.type in STR_MATCH_TYPES
+        search = (spec.search_string or "").encode()
+        exchange = HttpExchange(
+            request_bytes(spec, address, port),
+            read_body=read_body,
+            search=search,
+            body_window=BODY_WINDOW,
+            headers_limit=HEADERS_LIMIT,
         )
-        headers = {
-            "Host": host_header(spec, address, port),
-            "User-Agent": USER_AGENT.format(check_id=spec.id),
-            "Accept": "*/*",
-            "Accept-Encoding": "identity,gzip,deflate",
-        }
-        sni = spec.fqdn if spec.enable_sni and scheme == "https" else None
-        attempt = _Attempt(self.timeouts)
-        sockets: list[socket.socket] = []
-        collecting = _PROBE_SOCKETS.set(sockets)
+        loop = asyncio.get_running_loop()
+        phase = "connect"
+        transport: asyncio.Transport | None = None
         try:
             async with asyncio.timeout(self.timeouts.connect) as deadline:
-                attempt.deadline = deadline
-                async with self._get_session().get(
-                    url,
-                    headers=headers,
-                    allow_redirects=False,
-                    server_hostname=sni,
-                    trace_request_ctx=attempt,
-                ) as response:
-                    return await self._judge(spec, response, attempt)
+                try:
+                    # With TLS and no SNI, asyncio passes the IP as server_hostname, and
+                    # OpenSSL never sends an IP address as SNI.
+                    transport, _ = await loop.create_connection(
+                        lambda: exchange, address, port, ssl=tls, server_hostname=sni
+                    )
+                except ssl.SSLError:
+                    return False, STATUS_TLS_FAILED
+                except OSError as exc:
+                    return False, _connect_failure(exc)
+                phase = "response"
+                deadline.reschedule(loop.time() + self.timeouts.first_byte)
+                await exchange.head
+                if exchange.error is not None:
+                    return False, _EXCHANGE_FAILURES[exchange.error]
+                healthy = 200 <= exchange.status_code < 400
+                status = _http_status(exchange.status_code, exchange.reason, healthy)
+                if not healthy or not read_body:
+                    return healthy, status
+                phase = "body"
+                deadline.reschedule(loop.time() + self.timeouts.body)
+                await exchange.body
+                if exchange.error is not None:
+                    return False, _EXCHANGE_FAILURES[exchange.error]
+                if search not in exchange.window:
+                    return False, STATUS_SEARCH_STRING_NOT_FOUND
+                return True, status
         except TimeoutError:
-            return False, attempt.timed_out_status()
-        except aiohttp.ClientError as exc:
-            return False, _client_error_status(exc)
+            return False, _timed_out_status(phase, self.timeouts)
         finally:
-            _PROBE_SOCKETS.reset(collecting)
-            for sock in sockets:
-                # aiohttp has closed the transport, but a TLS one may still be waiting for the
-                # peer's close_notify (up to 30 s): end the TCP connection now. A socket that
-                # asyncio has already closed has no descriptor any more, hence OSError.
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    async def _judge(
-        self, spec: HealthCheckSpec, response: aiohttp.ClientResponse, attempt: _Attempt
-    ) -> tuple[bool, str]:
-        """The verdict once the status line and headers are in (and the body, for STR_MATCH)."""
-        if sum(len(name) + len(value) + 4 for name, value in response.raw_headers) > HEADERS_LIMIT:
-            return False, STATUS_HEADERS_TOO_LARGE
-        healthy = 200 <= response.status < 400
-        status = _http_status(response, healthy)
-        if not healthy or spec.type not in STR_MATCH_TYPES:
-            return healthy, status
-        attempt.headers_received()
-        body = bytearray()
-        while len(body) < BODY_WINDOW:
-            chunk = await response.content.read(BODY_WINDOW - len(body))
-            if not chunk:
-                break
-            body += chunk
-        if (spec.search_string or "").encode() not in body:
-            return False, STATUS_SEARCH_STRING_NOT_FOUND
-        return True, status
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            trace = aiohttp.TraceConfig()
-            trace.on_connection_create_end.append(_on_connected)
-            self._session = aiohttp.ClientSession(
-                # force_close: a new connection per probe, as Route 53 opens; limit=0: no pool
-                # limit, so probes never queue behind each other.
-                connector=aiohttp.TCPConnector(
-                    force_close=True, limit=0, ssl=_no_verify_tls(), socket_factory=_probe_socket
-                ),
-                timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=None),
-                trace_configs=[trace],
-                middlewares=(_no_retry,),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                # Parse anything up to the 16 KB limit; larger headers fail in `_judge` or in the
-                # parser (LineTooLong). Every header line is >= 4 bytes, so 4,096 headers is 16 KB.
-                max_line_size=HEADERS_LIMIT,
-                max_field_size=HEADERS_LIMIT,
-                max_headers=HEADERS_LIMIT // 4,
-            )
-        return self._session
+            if transport is not None:
+                # No lingering: not even a TLS close_notify exchange with a silent peer.
+                transport.abort()
 
 
-class _Attempt:
-    """The phase of one HTTP probe; moves its deadline on as each phase completes."""
-
-    def __init__(self, timeouts: ProbeTimeouts) -> None:
-        self.timeouts = timeouts
-        self.phase = "connect"
-        self.deadline: asyncio.Timeout | None = None
-
-    def connected(self) -> None:
-        self._next("response", self.timeouts.first_byte)
-
-    def headers_received(self) -> None:
-        self._next("body", self.timeouts.body)
-
-    def _next(self, phase: str, seconds: float) -> None:
-        self.phase = phase
-        if self.deadline is not None:
-            self.deadline.reschedule(asyncio.get_running_loop().time() + seconds)
-
-    def timed_out_status(self) -> str:
-        if self.phase == "response":
-            return STATUS_RESPONSE_TIMED_OUT.format(seconds=self.timeouts.first_byte)
-        if self.phase == "body":
-            return STATUS_BODY_TIMED_OUT.format(seconds=self.timeouts.body)
-        return STATUS_CONNECTION_TIMED_OUT
-
-
-async def _on_connected(
-    session: aiohttp.ClientSession,
-    context: SimpleNamespace,
-    params: aiohttp.TraceConnectionCreateEndParams,
-) -> None:
-    """Trace hook: the connection (with its TLS handshake) is up; the 2 s response budget starts."""
-    attempt = context.trace_request_ctx
-    if isinstance(attempt, _Attempt):
-        attempt.connected()
-
-
-# The sockets opened by the probe running in this context (see `_http`'s `finally`).
-_PROBE_SOCKETS: ContextVar[list[socket.socket] | None] = ContextVar("probe_sockets", default=None)
-
-
-def _probe_socket(addr_info: aiohttp.AddrInfoType) -> socket.socket:
-    """aiohttp's socket factory: a plain socket, remembered by the probe that asked for it."""
-    family, kind, proto, _, _ = addr_info
-    sock = socket.socket(family, kind, proto)
-    sockets = _PROBE_SOCKETS.get()
-    if sockets is not None:
-        sockets.append(sock)
-    return sock
-
-
-class _Dropped(aiohttp.ClientConnectionError):
-    """The endpoint dropped the connection; wrapped so that aiohttp does not retry the GET."""
-
-
-async def _no_retry(
-    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-) -> aiohttp.ClientResponse:
-    """aiohttp retries an idempotent request once when the peer disconnects; Route 53 makes one
-    request per check, so such a disconnect must fail the probe instead."""
+def request_bytes(spec: HealthCheckSpec, address: str, port: int) -> bytes:
+    """The GET Route 53 sends (§5): the resource path with a leading /, and its headers."""
+    path, mark, query = spec.resource_path.partition("?")
+    target = quote(path if path.startswith("/") else "/" + path, safe=_PATH_SAFE)
+    if mark and query:
+        target += "?" + quote(query, safe=_QUERY_SAFE)
+    host = host_header(spec, address, port)
     try:
-        return await handler(request)
-    except aiohttp.ClientConnectorError:
-        raise  # never retried by aiohttp anyway, and its errno is wanted as is
-    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
-        raise _Dropped(str(exc)) from exc
+        host_bytes = host.encode("ascii")
+    except UnicodeEncodeError:
+        host_bytes = host.encode("idna")
+    return b"".join(
+        (
+            f"GET {target} HTTP/1.1\r\n".encode("ascii"),
+            b"Host: " + host_bytes + b"\r\n",
+            b"User-Agent: " + USER_AGENT.format(check_id=spec.id).encode("utf-8"),
+            b"\r\nAccept: */*\r\nAccept-Encoding: identity,gzip,deflate\r\n",
+            b"Connection: close\r\n\r\n",
+        )
+    )
+
+
+# Characters left as they are in the request target (RFC 3986 pchar, and existing %XX escapes).
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+_EXCHANGE_FAILURES = {
+    httpexchange.CLOSED: STATUS_CONNECTION_CLOSED,
+    httpexchange.INVALID: STATUS_INVALID_RESPONSE,
+    httpexchange.HEADERS_TOO_LARGE: STATUS_HEADERS_TOO_LARGE,
+    httpexchange.UNDECODABLE: STATUS_BODY_NOT_DECOMPRESSED,
+}
+
+
+def _timed_out_status(phase: str, timeouts: ProbeTimeouts) -> str:
+    if phase == "response":
+        return STATUS_RESPONSE_TIMED_OUT.format(seconds=timeouts.first_byte)
+    if phase == "body":
+        return STATUS_BODY_TIMED_OUT.format(seconds=timeouts.body)
+    return STATUS_CONNECTION_TIMED_OUT
 
 
 def _scheme(spec: HealthCheckSpec) -> str:
     return "https" if spec.type.startswith("HTTPS") else "http"
 
 
-def _http_status(response: aiohttp.ClientResponse, healthy: bool) -> str:
-    reason = response.reason
+def _http_status(code: int, reason: str, healthy: bool) -> str:
     if not reason:
         try:
-            reason = http.HTTPStatus(response.status).phrase
+            reason = http.HTTPStatus(code).phrase
         except ValueError:
             reason = "Unknown"
     outcome = "Success" if healthy else "Failure"
-    return STATUS_HTTP.format(outcome=outcome, code=response.status, reason=reason)
+    return STATUS_HTTP.format(outcome=outcome, code=code, reason=reason)
 
 
 def _connect_failure(exc: OSError) -> str:
@@ -384,38 +311,6 @@ def _connect_failure(exc: OSError) -> str:
     if exc.errno == errno.ETIMEDOUT:
         return STATUS_CONNECTION_TIMED_OUT
     return STATUS_CONNECTION_FAILED.format(reason=exc.strerror or type(exc).__name__)
-
-
-def _client_error_status(exc: aiohttp.ClientError) -> str:
-    if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError):
-        return STATUS_TLS_FAILED
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return _connect_failure(exc.os_error)
-    causes = _causes(exc)
-    if isinstance(exc, aiohttp.ClientResponseError):  # the status line or headers didn't parse
-        too_large = any(
-            isinstance(cause, http_exceptions.LineTooLong)
-            or "Too many headers" in str(cause)  # aiohttp's max_headers (> 16 KB, see above)
-            for cause in causes
-        )
-        return STATUS_HEADERS_TOO_LARGE if too_large else STATUS_INVALID_RESPONSE
-    if isinstance(exc, aiohttp.ClientPayloadError) and any(
-        isinstance(cause, http_exceptions.ContentEncodingError) for cause in causes
-    ):
-        return STATUS_BODY_NOT_DECOMPRESSED
-    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
-        return STATUS_CONNECTION_CLOSED
-    return STATUS_UNEXPECTED.format(error=type(exc).__name__)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and its chain of causes (aiohttp wraps parser errors twice)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
 
 
 @functools.cache

@@ -1,15 +1,37 @@
-"""Fixtures: real r53emu servers on 127.0.0.1 and free ports, started in a background thread."""
+"""Fixtures: real r53emu servers on 127.0.0.1 and free ports, started in a background thread.
+
+Async tests of the modules that talk to sockets through the loop's own transports (probes, the
+scheduler) run twice: on asyncio's loop and on uvloop, the loop the server itself uses where it
+installs; their transports differ (uvloop's sockets are pseudo-sockets, for one).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from r53emu.app import ServerConfig
 from r53emu.background import BackgroundServer
+from r53emu.eventloop import loop_factory
 from tests.helpers import REPO, write_zones
+
+BOTH_LOOPS_MODULES = frozenset({"test_probes.py", "test_scheduler.py", "test_timergrid.py"})
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    factories: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+        "asyncio": asyncio.new_event_loop
+    }
+    uvloop_factory = loop_factory()
+    if uvloop_factory is not None and item.path.name in BOTH_LOOPS_MODULES:
+        factories["uvloop"] = uvloop_factory
+    return factories
+
 
 ServeZones = Callable[[dict[str, str]], tuple[str, int]]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,7 @@ FIREWALL = (
     "dns-failover-router-firewall-rules.html"
 )
 OK = "Success: HTTP Status Code 200, OK"
+RAW_DEFLATE = zlib.compress(b"status: ALL GOOD", wbits=-zlib.MAX_WBITS)
 
 
 def now() -> datetime:
@@ -394,6 +396,65 @@ async def test_https_string_match(tls_web: HttpTarget) -> None:
     tls_web.behave(body=b"ALL GOOD", content_encoding="gzip")
     observation = await probe(str_match(tls_web.port, "ALL GOOD", "HTTPS_STR_MATCH"))
     assert (observation.healthy, observation.status) == (True, OK)
+
+
+@pytest.mark.parametrize(
+    ("response", "status"),
+    [
+        # chunked: the string spans two chunks
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nALL G\r\n4\r\nOOD!\r\n0\r\n\r\n",
+            OK,
+        ),
+        # neither Content-Length nor chunked: the body ends when the endpoint closes
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nstatus: ALL GOOD", OK),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nstatus: poor", None),
+        # a 100 Continue before the final response is skipped
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nALL GOOD",
+            OK,
+        ),
+        # raw deflate (no zlib header), as some servers send it
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: "
+            + str(len(RAW_DEFLATE)).encode()
+            + b"\r\n\r\n"
+            + RAW_DEFLATE,
+            OK,
+        ),
+        # the endpoint closes before the Content-Length it announced
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nstatus:",
+            STATUS_CONNECTION_CLOSED,
+        ),
+    ],
+    ids=["chunked", "until-close", "until-close-no-string", "interim-100", "raw-deflate", "cut"],
+)
+@pytest.mark.asyncio
+async def test_body_framings(listener: TcpListener, response: bytes, status: str | None) -> None:
+    """The body is read however the endpoint frames it; None means "string not found"."""
+    listener.reply = response
+    observation = await probe(str_match(listener.port, "ALL GOOD"))
+    expected = STATUS_SEARCH_STRING_NOT_FOUND if status is None else status
+    assert (observation.healthy, observation.status) == (expected == OK, expected)
+
+
+@pytest.mark.asyncio
+async def test_endless_header_line_is_too_large(listener: TcpListener) -> None:
+    """A header line that never ends fails as too large once it passes the limit, and early:
+    nothing waits for the endpoint to finish it."""
+    listener.reply = b"HTTP/1.1 200 OK\r\nX-Endless: " + b"a" * 40_000
+    observation = await probe(check(port=listener.port))
+    assert (observation.healthy, observation.status) == (False, STATUS_HEADERS_TOO_LARGE)
+
+
+@pytest.mark.asyncio
+async def test_resource_path_is_percent_encoded(web: HttpTarget) -> None:
+    """Characters a request target cannot hold are percent-encoded; existing escapes stay."""
+    await probe(check(port=web.port, resource_path="/health check?q=a b&r=%41"))
+    (request,) = web.requests
+    assert request.path == "/health%20check?q=a%20b&r=%41"
 
 
 # --- response headers -----------------------------------------------------------------------------
