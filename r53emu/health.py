@@ -38,15 +38,25 @@ class HealthSnapshot:
 ALL_HEALTHY = HealthSnapshot()
 
 
+def switch_state(spec: HealthCheckSpec) -> str | None:
+    """A switch's effective state: the file's (or the one set at run time), else On for a
+    routing control and OK for an alarm; None for checks that are not switches."""
+    if spec.type == "RECOVERY_CONTROL":
+        return spec.routing_control_state or "On"
+    if spec.type == "CLOUDWATCH_METRIC":
+        return spec.alarm_state or "OK"
+    return None
+
+
 def switch_healthy(spec: HealthCheckSpec) -> bool:
     """A switch's health from its state: routing control On / alarm OK are healthy.
 
     An alarm with INSUFFICIENT_DATA follows `insufficient_data_health_status`; LastKnownStatus
     with no history counts as healthy, as a new check does (semantics §5).
     """
+    state = (switch_state(spec) or "").upper()
     if spec.type == "RECOVERY_CONTROL":
-        return (spec.routing_control_state or "On").lower() == "on"
-    state = (spec.alarm_state or "OK").upper()
+        return state == "ON"
     if state == "INSUFFICIENT_DATA":
         return spec.insufficient_data_health_status.lower() != "unhealthy"
     return state == "OK"

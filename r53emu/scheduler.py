@@ -28,6 +28,7 @@ from r53emu.health import (
     HealthSnapshot,
     apply_rules,
     switch_healthy,
+    switch_state,
 )
 from r53emu.healthstate import NEW_CHECK_REASON, CheckTracker
 from r53emu.model import HealthCheckSpec
@@ -214,9 +215,9 @@ class HealthScheduler:
         if spec.disabled:
             return "disabled: always healthy"
         if spec.type == "RECOVERY_CONTROL":
-            return f"routing control {spec.routing_control_state or 'On'}"
+            return f"routing control {switch_state(spec)}"
         if spec.type == "CLOUDWATCH_METRIC":
-            return f"alarm state {spec.alarm_state or 'OK'}"
+            return f"alarm state {switch_state(spec)}"
         if spec.type == "CALCULATED":
             healthy = sum(1 for child in spec.child_healthchecks if self.statuses.get(child, True))
             return (
@@ -276,7 +277,7 @@ class HealthScheduler:
             "id": check_id,
             "type": spec.type,
             "healthy": self.statuses.get(check_id, True),
-            "switch": spec.routing_control_state or spec.alarm_state,
+            "switch": switch_state(spec),
             "override": self.overrides.get(check_id),
             "last_transition": change.at.isoformat() if change.at else None,
             "reason": change.reason,

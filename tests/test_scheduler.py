@@ -286,3 +286,29 @@ async def test_reload_keeps_unchanged_checks_and_stops_removed_ones() -> None:
 
 async def _tick() -> None:
     await asyncio.sleep(0.02)
+
+
+@pytest.mark.asyncio
+async def test_status_reports_the_effective_switch_state() -> None:
+    """A switch without a state in its file reports the state routing uses: On, or OK."""
+    specs = {
+        "gate": HealthCheckSpec(id="gate", type="RECOVERY_CONTROL", source=Source("z.yaml", 1)),
+        "alarm": HealthCheckSpec(id="alarm", type="CLOUDWATCH_METRIC", source=Source("z.yaml", 2)),
+        "calc": HealthCheckSpec(
+            id="calc", type="CALCULATED", source=Source("z.yaml", 3), child_healthchecks=("gate",)
+        ),
+    }
+    scheduler = HealthScheduler(specs, publish=lambda _s: None, resolve_fqdn=_unresolvable)
+    await scheduler.start()
+    try:
+        assert [scheduler.describe(check)["switch"] for check in specs] == ["On", "OK", None]
+        assert scheduler.describe("gate")["reason"] == "routing control On"
+        scheduler.set_switch("gate", "off")
+        scheduler.set_switch("alarm", "alarm")
+        assert (scheduler.describe("gate")["switch"], scheduler.describe("alarm")["switch"]) == (
+            "Off",
+            "ALARM",
+        )
+        assert scheduler.statuses == {"gate": False, "alarm": False, "calc": False}
+    finally:
+        await scheduler.stop()
