@@ -45,6 +45,8 @@ def zone_text(web_port: int, other_port: int) -> str:
           by-name: {{type: HTTP, fqdn: target.hc.test, port: {web_port},
                      request_interval: {INTERVAL}, failure_threshold: 1}}
           gate: {{type: RECOVERY_CONTROL, routing_control_state: "On"}}
+          port-open: {{type: TCP, ip_address: 127.0.0.1, port: {web_port},
+                       request_interval: {INTERVAL}, failure_threshold: 1}}
         zone: hc.test
         ttl: 60
         record_sets:
@@ -171,6 +173,13 @@ def test_fqdn_target_is_resolved_in_own_zones(
     assert observation["status"] == ("Success: HTTP Status Code 200, OK. Resolved IP: 127.0.0.1")
     hosts = {request.headers.get("Host") for request in web.requests}
     assert f"target.hc.test:{web.port}" in hosts
+
+
+def test_tcp_check_connects_on_the_running_server(server: BackgroundServer) -> None:
+    """A TCP check on the server's own loop (uvloop where it installs) succeeds on an open port."""
+    wait_for(lambda: bool(server.health_status("port-open")["observations"]), FLIP_BOUND)
+    observation = server.health_status("port-open")["observations"][0]
+    assert observation["status"] == "Success: TCP connection established."
 
 
 def test_overrides_and_switches_apply_to_the_next_query(server: BackgroundServer) -> None:
