@@ -2,13 +2,16 @@
 
     .venv/bin/python benchmarks/health_scheduler.py [--checks 1000] [--interval 10] [--seconds 30]
 
-Two phases in one run, side by side: a baseline server without health checks, then the same
-server with N HTTP checks (every `--interval` seconds, as Route 53's fast interval) against a local
-aiohttp target. The target and the DNS load generator run in their own processes (pinned to
-core 0 when `taskset` exists; the server to core 1), so the CPU measured is r53emu's alone. It
-reports the server process's CPU (% of one core) in each phase, the difference (the
-scheduler's cost; target: under 5 %), probes completed and failed, and DNS latency (p50/p99) and
-loss at a steady query rate in both phases. Traffic stays on 127.0.0.1.
+Four phases in one run, side by side: a server without health checks and the same server with
+N HTTP checks (every `--interval` seconds, as Route 53's fast interval) against a local aiohttp
+target, each first with no DNS queries (the scheduler's own cost, measured where nothing else
+moves the figure) and then under a steady DNS load (the answering it must not disturb). The
+target and the DNS load generator run in their own processes (pinned to core 0 when `taskset`
+exists; the server to core 1), so the CPU measured is r53emu's alone. It reports the server
+process's CPU (% of one core, all threads, from Linux's schedstat) in each phase, the
+differences of the means (the scheduler's cost; target: under 5 % of one core), probes kept and
+failed, and DNS latency (p50/p99) and loss under load. `--rounds` repeats the four phases to
+average out drift. Traffic stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import shutil
 import statistics
@@ -82,6 +86,22 @@ LOAD = textwrap.dedent(
 )
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process, all threads: the scheduler's exact run time where Linux's
+    schedstat exists (tick-sampled user/system times are coarse on a VM), else os.times()."""
+    try:
+        return (
+            sum(
+                int(Path(task, "schedstat").read_text().split()[0])
+                for task in Path("/proc/self/task").iterdir()
+            )
+            / 1e9
+        )
+    except OSError:
+        times = os.times()
+        return times.user + times.system
+
+
 def pinned(argv: list[str], core: int) -> list[str]:
     return ["taskset", "-c", str(core), *argv] if shutil.which("taskset") else argv
 
@@ -105,36 +125,37 @@ def zone_file(directory: Path, checks: int, interval: float, target_port: int) -
 
 
 async def measure(zones: Path, seconds: float, rate: float) -> dict[str, float]:
+    """One phase: a server on `zones`, measured for `seconds` under `rate` q/s (0: no load)."""
     server = R53Emu(ServerConfig(zones=zones, address="127.0.0.1", port=0))
     await server.start()
     try:
         await asyncio.sleep(min(seconds / 3, 10))  # let the jittered first round of probes start
-        load = await asyncio.create_subprocess_exec(
-            *pinned(
-                [sys.executable, "-c", LOAD, str(server.address[1]), str(rate), str(seconds)], 0
-            ),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        times_start, wall_start = os.times(), time.perf_counter()
-        out, _ = await load.communicate()
-        times_end = os.times()
+        argv = [sys.executable, "-c", LOAD, str(server.address[1]), str(rate), str(seconds)]
+        times_start, cpu_start, wall_start = os.times(), cpu_seconds(), time.perf_counter()
+        if rate > 0:
+            load = await asyncio.create_subprocess_exec(
+                *pinned(argv, 0), stdout=asyncio.subprocess.PIPE
+            )
+            out, _ = await load.communicate()
+            result = json.loads(out)
+        else:
+            await asyncio.sleep(seconds)
+            result = {"latencies": [], "lost": 0}
+        times_end, cpu_end = os.times(), cpu_seconds()
         wall = time.perf_counter() - wall_start
-        user = times_end.user - times_start.user
-        system = times_end.system - times_start.system
-        result = json.loads(out)
         scheduler = server.health_checks
         observed = failed = 0
         if scheduler is not None:
             for tracker in scheduler.trackers.values():
                 observed += len(tracker.observations)
                 failed += sum(1 for o in tracker.observations if not o.healthy)
-        latencies = sorted(result["latencies"])
+        latencies = sorted(result["latencies"]) or [math.nan]
         return {
-            "cpu_percent": 100 * (user + system) / wall,
-            "user_percent": 100 * user / wall,
-            "system_percent": 100 * system / wall,
+            "cpu_percent": 100 * (cpu_end - cpu_start) / wall,
+            "user_percent": 100 * (times_end.user - times_start.user) / wall,
+            "system_percent": 100 * (times_end.system - times_start.system) / wall,
             "p50_ms": statistics.median(latencies),
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)],
             "lost": result["lost"],
             "observations_kept": observed,
             "failed_observations": failed,
@@ -155,45 +176,68 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=1000.0, help="DNS queries per second")
+    parser.add_argument("--rounds", type=int, default=2, help="times each phase runs, alternated")
     args = parser.parse_args()
     if shutil.which("taskset"):
         os.sched_setaffinity(0, {1})
     target = subprocess.Popen(
         pinned([sys.executable, "-c", TARGET], 0), stdout=subprocess.PIPE, text=True
     )
+    phases = [
+        ("no queries", "no checks", 0.0),
+        ("no queries", "checks", 0.0),
+        (f"{args.rate:g} q/s", "no checks", args.rate),
+        (f"{args.rate:g} q/s", "checks", args.rate),
+    ]
+    rows: list[tuple[str, str, dict[str, float]]] = []
     try:
         assert target.stdout is not None
         target_port = int(target.stdout.readline())
         with tempfile.TemporaryDirectory() as tmp:
-            baseline_dir, checks_dir = Path(tmp, "baseline"), Path(tmp, "checks")
-            baseline_dir.mkdir()
-            checks_dir.mkdir()
-            zone_file(baseline_dir, 0, args.interval, target_port)
-            zone_file(checks_dir, args.checks, args.interval, target_port)
-            baseline = run(measure(baseline_dir, args.seconds, args.rate))
-            with_checks = run(measure(checks_dir, args.seconds, args.rate))
+            zones = {"no checks": Path(tmp, "baseline"), "checks": Path(tmp, "checks")}
+            for label, directory in zones.items():
+                directory.mkdir()
+                count = args.checks if label == "checks" else 0
+                zone_file(directory, count, args.interval, target_port)
+            for _ in range(args.rounds):
+                for load, checks, rate in phases:
+                    rows.append((load, checks, run(measure(zones[checks], args.seconds, rate))))
     finally:
         target.terminate()
         target.wait()
+    report(args, rows)
+
+
+def report(args: argparse.Namespace, rows: list[tuple[str, str, dict[str, float]]]) -> None:
     print(
         f"health-check scheduler: {args.checks} HTTP checks every {args.interval:g} s, "
-        f"{args.seconds:g} s per phase, DNS load {args.rate:g} q/s"
+        f"{args.seconds:g} s per phase, {args.rounds} rounds"
     )
     print(
-        f"{'phase':<12}{'CPU % core':>12}{'(user':>8}{'system)':>9}"
-        f"{'DNS p50 ms':>12}{'DNS p99 ms':>12}{'lost':>6}"
+        f"{'load':<12}{'server':<11}{'CPU % core':>11}{'(user':>7}{'system)':>9}"
+        f"{'DNS p50 ms':>12}{'DNS p99 ms':>12}{'lost':>6}{'failed probes':>16}"
     )
-    for label, row in (("baseline", baseline), ("with checks", with_checks)):
+    for load, checks, row in rows:
         print(
-            f"{label:<12}{row['cpu_percent']:>12.1f}{row['user_percent']:>8.1f}"
+            f"{load:<12}{checks:<11}{row['cpu_percent']:>11.1f}{row['user_percent']:>7.1f}"
             f"{row['system_percent']:>9.1f}{row['p50_ms']:>12.3f}"
             f"{row['p99_ms']:>12.3f}{row['lost']:>6.0f}"
+            f"{row['failed_observations']:>8.0f} of {row['observations_kept']:<5.0f}"
         )
-    cost = with_checks["cpu_percent"] - baseline["cpu_percent"]
+
+    def mean(load: str, checks: str, field: str = "cpu_percent") -> float:
+        return statistics.mean(r[field] for lo, ch, r in rows if (lo, ch) == (load, checks))
+
+    idle_cost = mean("no queries", "checks") - mean("no queries", "no checks")
+    loaded = f"{args.rate:g} q/s"
+    loaded_cost = mean(loaded, "checks") - mean(loaded, "no checks")
     print(
-        f"scheduler CPU: {cost:.1f} % of one core (target < 5 %); "
-        f"{with_checks['failed_observations']:.0f} failed of "
-        f"{with_checks['observations_kept']:.0f} kept observations"
+        f"scheduler CPU: {idle_cost:.1f} % of one core with no queries (target < 5 %); "
+        f"{loaded_cost:.1f} % under {loaded}"
+    )
+    print(
+        f"DNS under {loaded}: p99 {mean(loaded, 'checks', 'p99_ms'):.3f} ms with checks, "
+        f"{mean(loaded, 'no checks', 'p99_ms'):.3f} ms without (means of the rounds)"
     )
 
 
