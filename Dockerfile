@@ -1,9 +1,11 @@
 # r53emu in a container: answers DNS as Route 53 would for the hosted zones in /zones, on
-# 0.0.0.0:53 over UDP and TCP. The bundled demo zones are the default; mount your own over them:
+# 0.0.0.0:53 over UDP and TCP, with the admin HTTP API on 0.0.0.0:8053. The bundled demo zones
+# are the default; mount your own over them (edits reload by themselves):
 #
 #   docker build -t r53emu .
-#   docker run --rm -p 5353:53/udp -p 5353:53/tcp -v "$PWD/zones:/zones:ro" r53emu
+#   docker run --rm -p 5353:53/udp -p 5353:53/tcp -p 8053:8053 -v "$PWD/zones:/zones:ro" r53emu
 #   dig @127.0.0.1 -p 5353 www.example.test A
+#   curl http://127.0.0.1:8053/healthz
 #
 # Flags go after the image name (`docker run r53emu --log-level DEBUG`); every flag is also an
 # R53EMU_* variable (`docker run -e R53EMU_LOG_LEVEL=DEBUG r53emu`).
@@ -44,17 +46,19 @@ COPY zones/ /zones/
 
 ENV R53EMU_ZONES=/zones \
     R53EMU_ADDRESS=0.0.0.0 \
-    R53EMU_PORT=53
-EXPOSE 53/udp 53/tcp
+    R53EMU_PORT=53 \
+    R53EMU_ADMIN_ADDRESS=0.0.0.0 \
+    R53EMU_ADMIN_PORT=8053
+EXPOSE 53/udp 53/tcp 8053
 
 # Port 53 without root: Docker >= 20.10 sets net.ipv4.ip_unprivileged_port_start=0 inside
 # containers, so an unprivileged process may bind ports below 1024. On older engines, or with
 # that sysctl changed back, run with `-e R53EMU_PORT=5353 -p 53:5353/udp -p 53:5353/tcp`.
 USER 10001:10001
 
-# Healthy when the server answers a query at all: the root is in no hosted zone, so the
-# answer is REFUSED, whichever zones are mounted.
+# Healthy when the admin API's /healthz says so: zones loaded and DNS listeners bound
+# (urlopen raises, and python exits 1, on anything but a 2xx).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import os, dns.message, dns.query; dns.query.udp(dns.message.make_query('.', 'SOA'), '127.0.0.1', port=int(os.environ.get('R53EMU_PORT', '53')), timeout=3)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('R53EMU_ADMIN_PORT', '8053') + '/healthz', timeout=3)"]
 
 ENTRYPOINT ["r53emu", "serve"]

@@ -7,6 +7,7 @@ alike (house style 10). Port 0 binds a free port, the same number for UDP and TC
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import ipaddress
 import logging
@@ -16,18 +17,27 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
+
+import watchfiles
 
 from r53emu import names
+from r53emu.admin import AdminApi
+from r53emu.binderrors import BindError, bind_failure_message, system_error
+from r53emu.errors import ZoneLoadError
 from r53emu.handler import QueryHandler
 from r53emu.health import HealthSnapshot
 from r53emu.listeners import TcpListener, UdpListener
 from r53emu.locator import Locator
 from r53emu.lookup import lookup
+from r53emu.metrics import Metrics
 from r53emu.model import Catalog
 from r53emu.query import QueryContext
+from r53emu.querylog import QueryLog
 from r53emu.rdata import RECORD_TYPES
 from r53emu.scheduler import HealthScheduler
-from r53emu.zonefile import load_catalog
+from r53emu.zonefile import ZONE_SUFFIXES, load_catalog
+from r53emu.zoneview import zone_summary
 
 logger = logging.getLogger("r53emu")
 
@@ -36,6 +46,7 @@ DEFAULT_ADDRESS = "127.0.0.1"
 TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
 A_TYPE = RECORD_TYPES["A"]
 CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
+WATCH_DEBOUNCE_MS = 300  # an editor's save is often several writes: reload once they settle
 
 ConnectionCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -51,10 +62,25 @@ class ServerConfig:
     seed: int | None = None  # makes every random choice reproducible run to run
     geoip_db: Path | None = None  # a MaxMind-format database locating client addresses
     default_location: str | None = None  # "DE" or "US-CA": where otherwise unlocated clients are
+    admin_port: int | None = None  # the admin HTTP API's port (0: a free one); None: no API
+    admin_address: str = DEFAULT_ADDRESS
+    admin_token: str | None = None  # when set, mutating admin requests need it as a Bearer token
+    query_log: str | None = None  # a file to append one JSON line per query to, or "-": stdout
+    watch: bool = False  # reload when a zone file in `zones` changes
 
 
-class BindError(Exception):
-    """The listening address could not be bound; the message says why and what to do."""
+@dataclass(frozen=True)
+class ReloadResult:
+    """A reload that took effect: the zones and health checks now served."""
+
+    catalog: Catalog
+
+    def summary(self) -> dict[str, Any]:
+        zones = sorted(self.catalog.zones.values(), key=lambda zone: zone.name[::-1])
+        return {
+            "zones": [zone_summary(zone) for zone in zones],
+            "health_checks": len(self.catalog.health_checks),
+        }
 
 
 class R53Emu:
@@ -74,6 +100,15 @@ class R53Emu:
         # Open TCP connections, so stop() can end them instead of waiting out their idle timeout.
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
         self.port: int | None = None
+        self.metrics = Metrics()
+        self.handler.observers.append(self.metrics.observe)
+        self.query_log: QueryLog | None = None
+        self._query_log_file: TextIO | None = None
+        self.admin: AdminApi | None = None
+        self.ready = False  # zones loaded and listeners bound (the admin API's /healthz)
+        self._reload_lock = asyncio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
+        self._stop_watching = asyncio.Event()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -87,28 +122,108 @@ class R53Emu:
 
     async def start(self) -> None:
         """Load the zones (raises `ZoneLoadError`), open the locator's database (raises
-        `ValueError` naming the file or the bad default location) and bind (raises `BindError`).
+        `ValueError` naming the file or the bad default location), open the query log (raises
+        `OSError`), bind (raises `BindError`) and start the admin API (raises `BindError`).
         """
         catalog = self._catalog or load_catalog(self.config.zones)
-        self.handler.locator = Locator(
-            catalog.client_locations, self.config.geoip_db, self.config.default_location
-        )
+        self.handler.locator = self._locator(catalog)
         self.handler.catalog = catalog
-        # Started before binding: its first publish is the snapshot the first query reads.
-        self.health_checks = HealthScheduler(
-            catalog.health_checks, publish=self._publish_health, resolve_fqdn=self.resolve_fqdn
-        )
-        await self.health_checks.start()
         try:
+            self._open_query_log()
+            # Started before binding: its first publish is the snapshot the first query reads.
+            self.health_checks = HealthScheduler(
+                catalog.health_checks, publish=self._publish_health, resolve_fqdn=self.resolve_fqdn
+            )
+            await self.health_checks.start()
             await self._bind()
-        except BindError:
-            await self.health_checks.stop()
-            self.health_checks = None
+            if self.config.admin_port is not None:
+                self.admin = AdminApi(self, self.config.admin_token)
+                await self.admin.start(self.config.admin_address, self.config.admin_port)
+        except BaseException:
+            await self.stop()
             raise
+        if self.config.watch:
+            self._watcher = asyncio.get_running_loop().create_task(
+                self._watch_zones(), name="r53emu zone watcher"
+            )
+        self.ready = True
+
+    def _locator(self, catalog: Catalog) -> Locator:
+        return Locator(catalog.client_locations, self.config.geoip_db, self.config.default_location)
+
+    def _open_query_log(self) -> None:
+        target = self.config.query_log
+        if target is None or self.query_log is not None:
+            return
+        if target == "-":
+            stream: TextIO = sys.stdout
+        else:
+            stream = self._query_log_file = open(target, "a", encoding="utf-8")  # noqa: SIM115
+        self.query_log = QueryLog(stream)
+        self.handler.observers.append(self.query_log.observe)
 
     def _publish_health(self, snapshot: HealthSnapshot) -> None:
         # One reference assignment: each query reads one whole snapshot, old or new.
         self.handler.health = snapshot
+        self.metrics.set_health(snapshot.statuses)
+
+    # --- reload ------------------------------------------------------------------------------
+
+    async def reload(self) -> ReloadResult:
+        """Load the zones directory again; if it is valid, serve it from the next query on.
+
+        The files are read and checked in a worker thread while the old zones keep answering;
+        the new zones, client locations and health checks then replace the old ones within one
+        turn of the event loop, so no query sees a mix. Invalid files raise `ZoneLoadError`
+        (each error logged as file:line: field: message, and counted in the metrics); a
+        database that cannot be opened raises `ValueError`. Either way the old zones stay.
+        """
+        async with self._reload_lock:
+            try:
+                catalog = await asyncio.to_thread(load_catalog, self.config.zones)
+                locator = await asyncio.to_thread(self._locator, catalog)
+            except (ZoneLoadError, ValueError) as exc:
+                self.metrics.reload_failures.inc()
+                errors = exc.errors if isinstance(exc, ZoneLoadError) else [str(exc)]
+                for error in errors:
+                    logger.error("reload: %s", error)
+                logger.error(
+                    "reload refused: %d error(s) in %s; still serving the last good zones",
+                    len(errors),
+                    self.config.zones,
+                )
+                raise
+            previous = self.handler.locator
+            self.handler.locator = locator
+            self.handler.catalog = catalog
+            if self.health_checks is not None:
+                self.health_checks.reload(catalog.health_checks)
+            if previous is not None:
+                previous.close()
+            self.metrics.reloads.inc()
+            logger.info(
+                "reloaded %s: %d zone(s), %d health check(s)",
+                self.config.zones,
+                len(catalog.zones),
+                len(catalog.health_checks),
+            )
+            return ReloadResult(catalog)
+
+    async def reload_logged(self) -> None:
+        """`reload`, for callers that only want it logged (SIGHUP, the file watcher)."""
+        with contextlib.suppress(ZoneLoadError, ValueError):
+            await self.reload()
+
+    async def _watch_zones(self) -> None:
+        """Reload whenever a zone file in the zones directory is written, added or removed."""
+        async for _changes in watchfiles.awatch(
+            self.config.zones,
+            watch_filter=lambda _change, path: path.endswith(ZONE_SUFFIXES),
+            stop_event=self._stop_watching,
+            debounce=WATCH_DEBOUNCE_MS,
+            step=50,
+        ):
+            await self.reload_logged()
 
     async def resolve_fqdn(self, fqdn: str) -> str | None:
         """A health-check target name -> an IPv4 address (Route 53's checkers use A records).
@@ -187,6 +302,14 @@ class R53Emu:
 
     async def stop(self) -> None:
         """Stop listening and end open TCP connections; returns once all are closed."""
+        self.ready = False
+        if self._watcher is not None:
+            self._stop_watching.set()
+            await self._watcher
+            self._watcher = None
+        if self.admin is not None:
+            await self.admin.stop()
+            self.admin = None
         if self.health_checks is not None:
             await self.health_checks.stop()
             self.health_checks = None
@@ -200,6 +323,12 @@ class R53Emu:
             await self._close_connections()
             await self._tcp.wait_closed()
             self._tcp = None
+        if self.query_log is not None:
+            self.handler.observers.remove(self.query_log.observe)
+            self.query_log = None
+        if self._query_log_file is not None:
+            self._query_log_file.close()
+            self._query_log_file = None
 
     async def _close_connections(self) -> None:
         # Without this, Python >= 3.12's wait_closed() waits for idle clients to time out
@@ -224,35 +353,12 @@ class R53Emu:
             for zone in sorted(self.catalog.zones.values(), key=lambda z: z.name[::-1])
         ]
         host, port = self.address
-        shown = f"[{host}]" if ":" in host else host
-        lines.append(f"listening on {shown}:{port} (UDP and TCP)")
+        lines.append(f"listening on {_host_port(host, port)} (UDP and TCP)")
+        if self.admin is not None and self.admin.port is not None:
+            admin = _host_port(self.config.admin_address, self.admin.port)
+            lines.append(f"admin API on http://{admin}/")
         return lines
 
 
-def system_error(exc: OSError) -> OSError:
-    """The error the system reported: uvloop wraps it in a generic OSError without errno."""
-    if exc.errno is None and isinstance(exc.__cause__, OSError):
-        return exc.__cause__
-    return exc
-
-
-def bind_failure_message(exc: OSError, host: str, port: int) -> str:
-    """Why `host:port` could not be bound, and what to do about it."""
-    exc = system_error(exc)
-    where = f"{host}:{port}"
-    if exc.errno == errno.EACCES and port < 1024:
-        return (
-            f"cannot listen on {where}: permission denied. Ports below 1024 need root or the "
-            "CAP_NET_BIND_SERVICE capability. Use an unprivileged port, e.g. `--port 5353` "
-            f"(then `dig @{host} -p 5353 ...`), or grant the capability: "
-            f"sudo setcap 'cap_net_bind_service=+ep' {Path(sys.executable).resolve()}"
-        )
-    if exc.errno == errno.EADDRINUSE:
-        return (
-            f"cannot listen on {where}: the address is already in use (another DNS server? on "
-            "port 53 often systemd-resolved or dnsmasq). Stop it or choose another port, e.g. "
-            "`--port 5353`."
-        )
-    if exc.errno == errno.EADDRNOTAVAIL:
-        return f"cannot listen on {where}: no interface of this machine has address {host}."
-    return f"cannot listen on {where}: {exc.strerror or exc}"
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

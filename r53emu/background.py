@@ -7,12 +7,13 @@ can query `address` at once.
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from r53emu.app import R53Emu, ServerConfig
+from r53emu.app import R53Emu, ReloadResult, ServerConfig
 from r53emu.eventloop import loop_factory
 from r53emu.model import Catalog
 from r53emu.scheduler import HealthScheduler
@@ -49,6 +50,18 @@ class BackgroundServer:
         self._shutdown_loop()
 
     # --- steering, from any thread: each call returns once routing sees the change ----------
+
+    def reload(self) -> ReloadResult:
+        """Reload the zones directory (`R53Emu.reload`); raises `ZoneLoadError` if invalid."""
+        return asyncio.run_coroutine_threadsafe(self.server.reload(), self._loop).result(timeout=60)
+
+    def seed(self, seed: int | None) -> None:
+        """Restart the answers' random choices from `seed` (None: unseeded)."""
+
+        async def reseed() -> None:
+            self.server.handler.rng = random.Random(seed)
+
+        asyncio.run_coroutine_threadsafe(reseed(), self._loop).result(timeout=30)
 
     def set_health(self, check_id: str, healthy: bool) -> None:
         """Force a health check healthy or unhealthy (until `clear_override`)."""

@@ -14,15 +14,17 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from r53emu import names
-from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, BindError, R53Emu, ServerConfig
+from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, R53Emu, ServerConfig
+from r53emu.binderrors import BindError
 from r53emu.errors import ZoneLoadError
 from r53emu.eventloop import loop_factory
 from r53emu.health import PROBED_TYPES
 from r53emu.locator import parse_default_location
+from r53emu.logformat import LOG_FORMATS, configure_logging
 from r53emu.model import Catalog, Zone
 from r53emu.names import Name
 from r53emu.offline import answer_offline
@@ -45,6 +47,27 @@ def _port(text: str) -> int:
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_ADMIN_PORT = 8053
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+
+
+def _flag(text: str) -> bool:
+    """An on/off environment variable: true/yes/on/1 or false/no/off/0 (any case)."""
+    if text.strip().lower() in TRUE_WORDS:
+        return True
+    if text.strip().lower() in FALSE_WORDS:
+        return False
+    raise SystemExit(f"r53emu: {text!r} is neither true nor false (use true or false)")
+
+
+def _choice(flag: str, choices: Sequence[str]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if text.lower() not in choices:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+        return text.lower()
+
+    return check
 
 
 def _log_level(text: str) -> str:
@@ -87,6 +110,50 @@ def build_parser() -> argparse.ArgumentParser:
         type=_log_level,
         metavar="{" + ",".join(LOG_LEVELS) + "}",
         help="logging level (default: INFO; env R53EMU_LOG_LEVEL)",
+    )
+    serve.add_argument(
+        "--log-format",
+        default=_env("log_format", "text"),
+        type=_choice("--log-format", LOG_FORMATS),
+        metavar="{" + ",".join(LOG_FORMATS) + "}",
+        help="text for people, json for machines: one object per line (env R53EMU_LOG_FORMAT)",
+    )
+    serve.add_argument(
+        "--admin-port",
+        type=_port,
+        default=_env("admin_port", str(DEFAULT_ADMIN_PORT)),
+        help="port of the admin HTTP API (default: 8053; 0 picks a free one and prints it; "
+        "env R53EMU_ADMIN_PORT)",
+    )
+    serve.add_argument(
+        "--admin-address",
+        default=_env("admin_address", DEFAULT_ADDRESS),
+        help="address of the admin HTTP API (default: 127.0.0.1; env R53EMU_ADMIN_ADDRESS)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        default=_env("admin_token", "") or None,
+        help="require `Authorization: Bearer TOKEN` on every admin request that changes "
+        "something (env R53EMU_ADMIN_TOKEN)",
+    )
+    serve.add_argument(
+        "--no-admin",
+        action="store_true",
+        default=_flag(_env("no_admin", "")),
+        help="run without the admin HTTP API (env R53EMU_NO_ADMIN=true)",
+    )
+    serve.add_argument(
+        "--query-log",
+        default=_env("query_log", "") or None,
+        metavar="FILE|-",
+        help="append one JSON line per query to FILE, or to standard output with - "
+        "(env R53EMU_QUERY_LOG)",
+    )
+    serve.add_argument(
+        "--watch",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(_env("watch", "true")),
+        help="reload when a zone file changes (default: on; env R53EMU_WATCH=false to turn off)",
     )
     _add_routing_flags(serve)
     check = commands.add_parser("check", help="validate a zones directory and summarize it")
@@ -166,9 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             default_location=args.default_location,
             as_json=args.json,
         )
-    logging.basicConfig(
-        level=args.log_level, format="r53emu: %(message)s", stream=sys.stderr, force=True
-    )
+    configure_logging(args.log_level, args.log_format)
     config = ServerConfig(
         zones=args.zones,
         address=args.address,
@@ -176,6 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         geoip_db=args.geoip_db,
         default_location=args.default_location,
+        admin_port=None if args.no_admin else args.admin_port,
+        admin_address=args.admin_address,
+        admin_token=args.admin_token,
+        query_log=args.query_log,
+        watch=args.watch,
     )
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
@@ -229,6 +299,15 @@ async def serve(config: ServerConfig) -> int:
     # client (or `docker stop`) can see the server up and signal it before start() returns.
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
+    reloads: set[asyncio.Task[None]] = set()
+
+    def reload_on_hangup() -> None:
+        logger.info("SIGHUP: reloading %s", config.zones)
+        task = loop.create_task(server.reload_logged())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload_on_hangup)
     try:
         await server.start()
     except ZoneLoadError as exc:
@@ -236,8 +315,8 @@ async def serve(config: ServerConfig) -> int:
             logger.error("%s", error)
         logger.error("not started: %d error(s) in %s", len(exc.errors), config.zones)
         return 1
-    except (BindError, ValueError) as exc:  # ValueError: the --geoip-db file is unusable
-        logger.error("%s", exc)
+    except (BindError, ValueError, OSError) as exc:  # ValueError: the --geoip-db file is
+        logger.error("%s", exc)  # unusable; OSError: the query log cannot be opened
         return 1
     for line in server.describe():
         logger.info("%s", line)

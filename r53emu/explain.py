@@ -9,11 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import dns.rdatatype
+
 from r53emu import names
+from r53emu.names import Name
 from r53emu.query import Answer, QueryContext, ResourceRecord
 from r53emu.rdata import TYPE_NAMES
 
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
+
+
+def parse_question(name: str, type_text: str) -> tuple[Name, int]:
+    """(qname, qtype) from text, e.g. ("www.example.test", "A"); ValueError says what is wrong."""
+    try:
+        qtype = int(dns.rdatatype.from_text(type_text.upper()))
+    except dns.rdatatype.UnknownRdatatype:
+        raise ValueError(f"{type_text!r} is not a DNS record type") from None
+    if not name:
+        raise ValueError("a name to ask for is needed, e.g. www.example.test")
+    try:
+        return names.parse(name), qtype
+    except names.InvalidName as exc:
+        raise ValueError(str(exc)) from None
 
 
 def type_name(rtype: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import time
 from collections.abc import Callable
 
 from r53emu.contexts import make_context
@@ -16,7 +17,8 @@ from r53emu.health import ALL_HEALTHY, HealthView
 from r53emu.locator import Locator
 from r53emu.lookup import lookup
 from r53emu.model import EMPTY_CATALOG, Catalog
-from r53emu.query import RCODE_REFUSED, Answer, Outcome, QueryContext
+from r53emu.query import RCODE_REFUSED, RCODE_SERVFAIL, Answer, Outcome, QueryContext
+from r53emu.queryevents import QueryEvent, QueryObserver
 from r53emu.wire import TCP_LIMIT, ParsedQuery, Rejected, parse_query, render, servfail
 
 logger = logging.getLogger("r53emu.handler")
@@ -34,7 +36,8 @@ class QueryHandler:
 
     `catalog` is replaced whole on reload (one reference assignment, so a query sees either
     the old or the new zones, never a mix); `health` likewise whenever a status changes.
-    `resolve` is the lookup function.
+    `resolve` is the lookup function. `observers` are called with a `QueryEvent` after each
+    answered query (not for dropped or rejected packets).
     """
 
     def __init__(
@@ -49,23 +52,34 @@ class QueryHandler:
         self.resolve = resolve
         self.health = health
         self.locator: Locator | None = None
+        self.observers: list[QueryObserver] = []  # told of every answered query (log, metrics)
 
     def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
+        started = time.perf_counter()
         parsed = parse_query(packet)
         if isinstance(parsed, Rejected):
             logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
             return parsed.reply
+        catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
         try:
-            answer = self.answer(parsed, client_ip, transport)
+            answer = self.answer(parsed, client_ip, transport, catalog)
             limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
-            return render(parsed, answer, limit)
+            reply = render(parsed, answer, limit)
         except Exception:
             logger.exception(
                 "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
             )
-            return servfail(parsed)
+            answer = _servfail()
+            reply = servfail(parsed)
+        if self.observers:
+            event = _event(parsed, answer, catalog, client_ip, transport, started)
+            for observe in self.observers:
+                observe(event)
+        return reply
 
-    def answer(self, query: ParsedQuery, client_ip: str, transport: str) -> Answer:
+    def answer(
+        self, query: ParsedQuery, client_ip: str, transport: str, catalog: Catalog | None = None
+    ) -> Answer:
         """The `Answer` for a parsed query (what `render` puts on the wire)."""
         if query.qclass not in (CLASS_IN, CLASS_ANY):
             return _refused(f"class {query.qclass}: r53emu serves only class IN")
@@ -81,7 +95,38 @@ class QueryHandler:
             subnet=subnet.network if subnet else None,
             transport=transport,
         )
-        return self.resolve(self.catalog, context, self.rng, self.health)
+        return self.resolve(catalog or self.catalog, context, self.rng, self.health)
+
+
+def _event(
+    query: ParsedQuery,
+    answer: Answer,
+    catalog: Catalog,
+    client_ip: str,
+    transport: str,
+    started: float,
+) -> QueryEvent:
+    subnet = query.edns.client_subnet if query.edns else None
+    zone = catalog.zones.get(answer.zone) if answer.zone is not None else None
+    decision = answer.why[0] if answer.why else None
+    return QueryEvent(
+        timestamp=time.time() - (time.perf_counter() - started),
+        qname=query.qname,
+        qtype=query.qtype,
+        rcode=answer.rcode,
+        transport=transport,
+        client_ip=client_ip,
+        client_subnet=str(subnet.network) if subnet is not None else None,
+        zone=answer.zone,
+        zone_id=zone.zone_id if zone is not None else None,
+        policy=decision.policy if decision is not None else None,
+        set_identifiers=decision.chosen if decision is not None else (),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _servfail() -> Answer:
+    return Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authoritative=False)
 
 
 def _refused(note: str) -> Answer:

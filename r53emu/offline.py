@@ -11,12 +11,9 @@ import random
 import sys
 from pathlib import Path
 
-import dns.rdatatype
-
-from r53emu import names
 from r53emu.contexts import make_context
 from r53emu.errors import ZoneLoadError
-from r53emu.explain import explanation, render_text
+from r53emu.explain import explanation, parse_question, render_text
 from r53emu.health import HealthSnapshot, initial_statuses
 from r53emu.locator import Locator
 from r53emu.lookup import lookup
@@ -39,13 +36,8 @@ def answer_offline(
 ) -> int:
     """Print the answer and why; 1 (with the reason on stderr) when the input is unusable."""
     try:
-        qtype = int(dns.rdatatype.from_text(type_text))
-    except dns.rdatatype.UnknownRdatatype:
-        print(f"r53emu answer: {type_text!r} is not a DNS record type", file=sys.stderr)
-        return 1
-    try:
-        qname = names.parse(name)
-    except names.InvalidName as exc:
+        qname, qtype = parse_question(name, type_text)
+    except ValueError as exc:
         print(f"r53emu answer: {exc}", file=sys.stderr)
         return 1
     try:

@@ -55,8 +55,10 @@ BETA = """\
 
 
 def clean_env(overrides: Mapping[str, str] = {}) -> dict[str, str]:
-    """This process's environment without R53EMU_* variables, plus `overrides`."""
+    """This process's environment without R53EMU_* variables, plus `overrides`; the admin API
+    on a free port (unless overridden), so that servers never contend for port 8053."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("R53EMU_")}
+    env["R53EMU_ADMIN_PORT"] = "0"
     env.update(overrides)
     return env
 

@@ -219,6 +219,15 @@ def test_listens_on_all_interfaces_port_53_with_zones_at_slash_zones(image: Imag
     assert image.command == ["r53emu", "serve"]
 
 
+def test_admin_api_listens_on_all_interfaces_port_8053(image: Image) -> None:
+    """ENV puts the admin API on 0.0.0.0:8053, EXPOSEd, and the HEALTHCHECK asks its /healthz."""
+    assert image.env["R53EMU_ADMIN_ADDRESS"] == "0.0.0.0"
+    assert image.env["R53EMU_ADMIN_PORT"] == "8053"
+    assert "8053/tcp" in image.exposed
+    assert image.healthcheck is not None
+    assert "/healthz" in " ".join(image.healthcheck.command)
+
+
 def test_install_is_cache_friendly_and_leaves_no_pip_cache(image: Image) -> None:
     """Dependencies install before the code is copied, and every pip install skips its cache."""
     steps = image.instructions
@@ -444,7 +453,9 @@ def test_replayed_image_serves_the_mounted_zones(image: Image, tmp_path: Path) -
     assert {p.name for p in built.path("/zones").iterdir()} == bundled
 
     mounted = write_zones(tmp_path / "mounted-zones", {"mounted.yaml": MOUNTED_ZONE})
-    env = built.image_env({"R53EMU_PORT": "0", "R53EMU_ZONES": str(mounted)})
+    env = built.image_env(
+        {"R53EMU_PORT": "0", "R53EMU_ADMIN_PORT": "0", "R53EMU_ZONES": str(mounted)}
+    )
     assert env["R53EMU_ADDRESS"] == "0.0.0.0"  # kept from the Dockerfile
     program = shutil.which(image.command[0], path=env["PATH"])
     assert program is not None
@@ -463,8 +474,10 @@ def test_replayed_image_serves_the_mounted_zones(image: Image, tmp_path: Path) -
             }
         # The mount replaces the bundled zones: they are not served.
         assert query(("127.0.0.1", port), "www.example.test", "A").rcode() == dns.rcode.REFUSED
+        admin = server.wait_for_line(r"admin API on http://0\.0\.0\.0:(\d+)/")
         if image.healthcheck is not None:
-            checking = {**env, "R53EMU_PORT": str(port)}  # in the container both are 53
+            # In the container the ports are 53 and 8053; here they are free ones.
+            checking = {**env, "R53EMU_PORT": str(port), "R53EMU_ADMIN_PORT": admin.group(1)}
             assert healthcheck(built, image.healthcheck, checking) == 0
         assert server.stop(signal.SIGTERM) == 0
         assert "shutting down" in server.output
