@@ -17,6 +17,7 @@ from r53emu.app import ServerConfig
 from r53emu.background import BackgroundServer
 from r53emu.eventloop import loop_factory
 from tests.helpers import REPO, write_zones
+from tests.serving import serve  # noqa: F401  (the fixture, for every test module)
 
 BOTH_LOOPS_MODULES = frozenset({"test_probes.py", "test_scheduler.py", "test_timergrid.py"})
 

@@ -27,7 +27,7 @@ import dns.rcode
 import pytest
 
 from tests.helpers import REPO, query, rrset_texts, write_zones
-from tests.test_cli_serve import ServeProcess
+from tests.serving import ServeProcess
 
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
