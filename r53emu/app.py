@@ -216,14 +216,19 @@ class R53Emu:
 
     async def _watch_zones(self) -> None:
         """Reload whenever a zone file in the zones directory is written, added or removed."""
-        async for _changes in watchfiles.awatch(
-            self.config.zones,
-            watch_filter=lambda _change, path: path.endswith(ZONE_SUFFIXES),
-            stop_event=self._stop_watching,
-            debounce=WATCH_DEBOUNCE_MS,
-            step=50,
-        ):
-            await self.reload_logged()
+        try:
+            async for _changes in watchfiles.awatch(
+                self.config.zones,
+                watch_filter=lambda _change, path: path.endswith(ZONE_SUFFIXES),
+                stop_event=self._stop_watching,
+                debounce=WATCH_DEBOUNCE_MS,
+                step=50,
+            ):
+                await self.reload_logged()
+        except Exception:  # e.g. the directory was removed: serving goes on, unwatched
+            logger.exception(
+                "stopped watching %s; SIGHUP or POST /reload still reload it", self.config.zones
+            )
 
     async def resolve_fqdn(self, fqdn: str) -> str | None:
         """A health-check target name -> an IPv4 address (Route 53's checkers use A records).
