@@ -15,7 +15,7 @@ import random
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -169,8 +169,9 @@ class R53Emu:
 
     # --- reload ------------------------------------------------------------------------------
 
-    async def reload(self) -> ReloadResult:
-        """Load the zones directory again; if it is valid, serve it from the next query on.
+    async def reload(self, zones: Path | None = None) -> ReloadResult:
+        """Load the zones directory again (or `zones`, which then becomes the directory served
+        and watched for SIGHUP and POST /reload); if valid, serve it from the next query on.
 
         The files are read and checked in a worker thread while the old zones keep answering;
         the new zones, client locations and health checks then replace the old ones within one
@@ -178,9 +179,10 @@ class R53Emu:
         (each error logged as file:line: field: message, and counted in the metrics); a
         database that cannot be opened raises `ValueError`. Either way the old zones stay.
         """
+        directory = self.config.zones if zones is None else zones
         async with self._reload_lock:
             try:
-                catalog = await asyncio.to_thread(load_catalog, self.config.zones)
+                catalog = await asyncio.to_thread(load_catalog, directory)
                 locator = await asyncio.to_thread(self._locator, catalog)
             except (ZoneLoadError, ValueError) as exc:
                 self.metrics.reload_failures.inc()
@@ -190,9 +192,11 @@ class R53Emu:
                 logger.error(
                     "reload refused: %d error(s) in %s; still serving the last good zones",
                     len(errors),
-                    self.config.zones,
+                    directory,
                 )
                 raise
+            if directory != self.config.zones:
+                self.config = replace(self.config, zones=directory)
             previous = self.handler.locator
             self.handler.locator = locator
             self.handler.catalog = catalog
@@ -203,7 +207,7 @@ class R53Emu:
             self.metrics.reloads.inc()
             logger.info(
                 "reloaded %s: %d zone(s), %d health check(s)",
-                self.config.zones,
+                directory,
                 len(catalog.zones),
                 len(catalog.health_checks),
             )

@@ -10,6 +10,7 @@ import asyncio
 import random
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -51,9 +52,11 @@ class BackgroundServer:
 
     # --- steering, from any thread: each call returns once routing sees the change ----------
 
-    def reload(self) -> ReloadResult:
-        """Reload the zones directory (`R53Emu.reload`); raises `ZoneLoadError` if invalid."""
-        return asyncio.run_coroutine_threadsafe(self.server.reload(), self._loop).result(timeout=60)
+    def reload(self, zones: Path | None = None) -> ReloadResult:
+        """Reload the zones directory, or serve `zones` instead (`R53Emu.reload`); raises
+        `ZoneLoadError` if invalid (the previous zones keep serving)."""
+        reloading = self.server.reload(zones)
+        return asyncio.run_coroutine_threadsafe(reloading, self._loop).result(timeout=60)
 
     def seed(self, seed: int | None) -> None:
         """Restart the answers' random choices from `seed` (None: unseeded)."""
@@ -72,6 +75,10 @@ class BackgroundServer:
 
     def clear_overrides(self) -> None:
         self._in_loop(lambda scheduler: scheduler.clear_overrides())
+
+    def clear_switches(self) -> None:
+        """Undo every `set_switch`: the zone files' switch states apply again."""
+        self._in_loop(lambda scheduler: scheduler.clear_switches())
 
     def set_switch(self, check_id: str, state: str) -> None:
         """Flip a RECOVERY_CONTROL (On/Off) or CLOUDWATCH_METRIC (OK/ALARM/...) check."""

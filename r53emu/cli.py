@@ -61,20 +61,16 @@ def _flag(text: str) -> bool:
     raise SystemExit(f"r53emu: {text!r} is neither true nor false (use true or false)")
 
 
-def _choice(flag: str, choices: Sequence[str]) -> Callable[[str], str]:
+def _choice(choices: Sequence[str], normal: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type for one of `choices`, in any case. argparse checks `choices` on flags
+    only, not on a default taken from an R53EMU_* variable; this checks both."""
+
     def check(text: str) -> str:
-        if text.lower() not in choices:
+        if normal(text) not in choices:
             raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
-        return text.lower()
+        return normal(text)
 
     return check
-
-
-def _log_level(text: str) -> str:
-    # argparse checks `choices` on flags only, not on a default taken from R53EMU_LOG_LEVEL.
-    if text.upper() not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
-    return text.upper()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,14 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level",
         default=_env("log_level", "INFO"),
-        type=_log_level,
+        type=_choice(LOG_LEVELS, str.upper),
         metavar="{" + ",".join(LOG_LEVELS) + "}",
         help="logging level (default: INFO; env R53EMU_LOG_LEVEL)",
     )
     serve.add_argument(
         "--log-format",
         default=_env("log_format", "text"),
-        type=_choice("--log-format", LOG_FORMATS),
+        type=_choice(LOG_FORMATS, str.lower),
         metavar="{" + ",".join(LOG_FORMATS) + "}",
         help="text for people, json for machines: one object per line (env R53EMU_LOG_FORMAT)",
     )

@@ -258,6 +258,11 @@ class HealthScheduler:
         self.overrides.clear()
         self._publish()
 
+    def clear_switches(self) -> None:
+        """Forget every switch state set at run time: the files' states apply again."""
+        self.switches.clear()
+        self._publish()
+
     def set_switch(self, check_id: str, state: str) -> None:
         """Flip a RECOVERY_CONTROL (On/Off) or CLOUDWATCH_METRIC (OK/ALARM/INSUFFICIENT_DATA)."""
         spec = self._spec(check_id)

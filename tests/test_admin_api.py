@@ -330,24 +330,21 @@ async def test_explain_says_why(admin: Admin) -> None:
     assert (status, error) == (400, {"error": "'BOGUS' is not a DNS record type"})
 
 
+async def ask_testdnsanswer(admin: Admin, zone: str, name: str, rtype: str) -> tuple[int, str]:
+    params = {"hostedzoneid": zone, "recordname": name, "recordtype": rtype}
+    status, body = await admin.call("GET", "/2013-04-01/testdnsanswer", auth=False, params=params)
+    assert isinstance(body, str)
+    return status, body
+
+
 @pytest.mark.asyncio
 async def test_testdnsanswer_returns_route53_xml(admin: Admin) -> None:
     """/2013-04-01/testdnsanswer answers Route 53's XML, by zone id or name; errors too."""
-    status, xml = await admin.call(
-        "GET",
-        "/2013-04-01/testdnsanswer",
-        auth=False,
-        params={"hostedzoneid": "Z0ADMINTEST", "recordname": "txt.admin.test", "recordtype": "TXT"},
-    )
+    status, xml = await ask_testdnsanswer(admin, "Z0ADMINTEST", "txt.admin.test", "TXT")
     assert status == 200
     assert '<RecordDataEntry>"hello &amp; &lt;world&gt;"</RecordDataEntry>' in xml
     assert "<ResponseCode>NOERROR</ResponseCode>" in xml
-    status, xml = await admin.call(
-        "GET",
-        "/2013-04-01/testdnsanswer",
-        auth=False,
-        params={"hostedzoneid": "Z0NOPE", "recordname": "www.admin.test", "recordtype": "A"},
-    )
+    status, xml = await ask_testdnsanswer(admin, "Z0NOPE", "www.admin.test", "A")
     assert status == 404
     assert "<Code>NoSuchHostedZone</Code>" in xml
 
