@@ -25,6 +25,7 @@ def plugin_section() -> str:
     start = text.index("## Testing with pytest\n")
     return text[start : text.index("\n## ", start + 1)]
 
+
 ASYNC_INI = """
     [pytest]
     r53emu_zones = zones
