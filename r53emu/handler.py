@@ -19,6 +19,7 @@ from r53emu.lookup import lookup
 from r53emu.model import EMPTY_CATALOG, Catalog
 from r53emu.query import RCODE_REFUSED, RCODE_SERVFAIL, Answer, Outcome, QueryContext
 from r53emu.queryevents import QueryEvent, QueryObserver
+from r53emu.replycache import ReplyCache
 from r53emu.wire import TCP_LIMIT, ParsedQuery, Rejected, parse_query, render, servfail
 
 logger = logging.getLogger("r53emu.handler")
@@ -46,6 +47,7 @@ class QueryHandler:
         rng: random.Random | None = None,
         resolve: Resolve = lookup,
         health: HealthView = ALL_HEALTHY,
+        cache_replies: bool = True,
     ) -> None:
         self.catalog = catalog
         self.rng = rng or random.Random()
@@ -53,6 +55,8 @@ class QueryHandler:
         self.health = health
         self.locator: Locator | None = None
         self.observers: list[QueryObserver] = []  # told of every answered query (log, metrics)
+        # Replies to questions whose answer needs no choosing, reused (r53emu.replycache).
+        self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
 
     def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
         started = time.perf_counter()
@@ -62,9 +66,16 @@ class QueryHandler:
             return parsed.reply
         catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
         try:
-            answer = self.answer(parsed, client_ip, transport, catalog)
-            limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
-            reply = render(parsed, answer, limit)
+            replies = self.replies
+            cached = replies.reply(parsed, catalog, self.rng) if replies is not None else None
+            if cached is not None:
+                reply, answer = cached
+            else:
+                answer = self.answer(parsed, client_ip, transport, catalog)
+                limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
+                reply = render(parsed, answer, limit)
+                if self.replies is not None:
+                    self.replies.store(parsed, answer, catalog)
         except Exception:
             logger.exception(
                 "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
@@ -122,6 +133,7 @@ def _event(
         policy=decision.policy if decision is not None else None,
         set_identifiers=decision.chosen if decision is not None else (),
         seconds=time.perf_counter() - started,
+        answer=answer,
     )
 
 

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     import dns.message
 
     from r53emu.background import BackgroundServer
-    from r53emu.handler import Resolve
+    from r53emu.handler import QueryHandler
     from r53emu.health import HealthView
     from r53emu.model import Catalog
     from r53emu.query import Answer, QueryContext
@@ -112,8 +112,9 @@ class _QueryRecorder:
     answer remembered by `resolve` belongs to the event `observe` receives next.
     """
 
-    def __init__(self, resolve: Resolve) -> None:
-        self._resolve = resolve
+    def __init__(self, handler: QueryHandler) -> None:
+        self._handler = handler  # its locator is read when needed: a reload replaces it
+        self._resolve = handler.resolve
         self._last: tuple[QueryContext, Answer] | None = None
         self.seen: list[_SeenQuery] = []  # replaced whole per test; appended to by the server
 
@@ -128,8 +129,18 @@ class _QueryRecorder:
         from r53emu.querylog import log_record
 
         last, self._last = self._last, None
-        context, answer = last if last is not None else (None, None)
-        self.seen.append(_SeenQuery(log_record(event), context, answer))
+        if last is None:  # a reply from the reply cache: an answer that is the same for all
+            last = (self._context_of(event), event.answer)
+        self.seen.append(_SeenQuery(log_record(event), *last))
+
+    def _context_of(self, event: QueryEvent) -> QueryContext:
+        from r53emu.contexts import make_context
+
+        subnet = ipaddress.ip_network(event.client_subnet) if event.client_subnet else None
+        client = ipaddress.ip_address(event.client_ip.split("%")[0])
+        return make_context(
+            event.qname, event.qtype, self._handler.locator, client=client, subnet=subnet
+        )
 
 
 # --- what the fixture hands out --------------------------------------------------------------
@@ -200,7 +211,7 @@ class R53EmuFixture:
         config = ServerConfig(zones=empty, address=HOST, port=0, seed=seed)
         background = BackgroundServer(config).start()
         handler = background.server.handler
-        recorder = _QueryRecorder(handler.resolve)
+        recorder = _QueryRecorder(handler)
         handler.resolve = recorder.resolve
         handler.observers.append(recorder.observe)
         emulator = cls(background, recorder, workdir, zones or empty, seed)

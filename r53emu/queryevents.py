@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from r53emu.names import Name
+from r53emu.query import Answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class QueryEvent:
     policy: str | None  # the routing policy of the name asked for (None: no record set chose)
     set_identifiers: tuple[str, ...]  # what that policy chose (set identifiers, else values)
     seconds: float  # from receiving the query to having the reply bytes
+    answer: Answer  # what the lookup returned (or the reply cache kept): sections and why
 
 
 QueryObserver = Callable[[QueryEvent], None]

@@ -343,16 +343,17 @@ def _message(
         header=header,
         q=DNSQuestion(DNSLabel(query.qname), query.qtype, query.qclass),
     )
-    message.rr = [_rr(record) for record in answers]
-    message.auth = [_rr(record) for record in authority]
-    message.ar = [_rr(record) for record in additional]
+    message.rr = [rr_of(record) for record in answers]
+    message.auth = [rr_of(record) for record in authority]
+    message.ar = [rr_of(record) for record in additional]
     edns = edns or query.edns
     if edns is not None:
         message.ar.append(_opt(edns, answer))
     return message
 
 
-def _rr(record: ResourceRecord) -> RR:
+def rr_of(record: ResourceRecord) -> RR:
+    """A record as dnslib renders it (its rdata already in wire form)."""
     return RR(
         rname=DNSLabel(record.name),
         rtype=record.rtype,

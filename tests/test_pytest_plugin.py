@@ -90,6 +90,13 @@ STEERING_TESTS = """
     API_SEQUENCE = []
 
 
+    def test_why_of_a_repeated_simple_answer(r53emu):
+        for _ in range(2):  # the second reply comes from the reply cache
+            reply = r53emu.resolve("www.shop.test")
+            assert reply.answers == ["192.0.2.10"]
+            assert reply.why()["decisions"][0]["policy"] == "simple"
+
+
     def test_set_health_and_switch_flip_the_failover(r53emu):
         assert r53emu.resolve("site.shop.test").answers == ["192.0.2.91"]
         r53emu.set_health("primary-gate", False)
@@ -292,7 +299,7 @@ def test_fixture_steers_loads_seeds_and_resets_per_test(shop_project: pytest.Pyt
     (shop_project.path / "broken.yaml").write_text(_dedent(BAD_YAML))
     shop_project.makepyfile(test_steering=_dedent(STEERING_TESTS))
     result = shop_project.runpytest_subprocess()
-    _assert_passed(result, 13)
+    _assert_passed(result, 14)
 
 
 def test_sync_and_async_tests_share_one_server(shop_project: pytest.Pytester) -> None:

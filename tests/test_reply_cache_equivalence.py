@@ -1,0 +1,150 @@
+"""Cached replies say what freshly rendered ones say (hypothesis, over the bundled zones).
+
+For generated questions (every owner name of the bundled zones and names around them, in mixed
+case, many types, with and without EDNS, DO, ECS, RD and CD), a handler with the reply cache
+answers each question twice (the second reply comes from the cache when the answer needs no
+choosing) and a handler without it answers once; both replies must have the same rcode, flags,
+EDNS and sections (as sets: values of a record set come in random order).
+"""
+
+from __future__ import annotations
+
+import random
+from functools import cache
+
+import dns.edns
+import dns.flags
+import dns.message
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from r53emu import names
+from r53emu.handler import QueryHandler
+from r53emu.locator import Locator
+from r53emu.model import Catalog
+from r53emu.zonefile import load_catalog
+from tests.helpers import REPO
+
+TYPES = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "SRV", "CAA", "PTR", "HTTPS", "ANY"]
+SUBNETS = ["198.51.100.0/24", "203.0.113.7/32", "2001:db8::/48", "192.0.2.0/24"]
+
+
+@cache
+def catalog() -> Catalog:
+    return load_catalog(REPO / "zones")
+
+
+@cache
+def known_names() -> list[str]:
+    owners = [
+        names.to_text(name)
+        for zone in catalog().zones.values()
+        for name in zone.nodes
+        if names.WILDCARD not in name
+    ]
+    extra = [f"nope.{names.to_text(zone)}" for zone in catalog().zones]
+    extra += ["x.y.apps.example.test.", "deep.sub.example.test.", "www.outside.test.", "."]
+    return sorted(owners) + extra
+
+
+def handler(cache_replies: bool) -> QueryHandler:
+    built = QueryHandler(catalog(), random.Random(5), cache_replies=cache_replies)
+    built.locator = Locator(catalog().client_locations, None, None)
+    return built
+
+
+def mixed_case(name: str, flips: list[bool]) -> str:
+    return "".join(char.upper() if flips[i % len(flips)] else char for i, char in enumerate(name))
+
+
+questions = st.builds(
+    lambda name, flips, rtype, edns, do, subnet, rd, cd: (
+        mixed_case(name, flips),
+        rtype,
+        edns,
+        do,
+        subnet,
+        rd,
+        cd,
+    ),
+    st.sampled_from(known_names()),
+    st.lists(st.booleans(), min_size=1, max_size=5),
+    st.sampled_from(TYPES),
+    st.booleans(),
+    st.booleans(),
+    st.one_of(st.none(), st.sampled_from(SUBNETS)),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+def wire_query(question: tuple[str, str, bool, bool, str | None, bool, bool]) -> bytes:
+    name, rtype, edns, do, subnet, rd, cd = question
+    options = []
+    if edns and subnet is not None:
+        address, prefix = subnet.split("/")
+        options.append(dns.edns.ECSOption(address, int(prefix)))
+    query = dns.message.make_query(
+        name,
+        rtype,
+        use_edns=0 if edns else None,
+        want_dnssec=edns and do,
+        options=options,
+    )
+    query.flags = (dns.flags.RD if rd else 0) | (dns.flags.CD if cd else 0)
+    return query.to_wire()
+
+
+def summary(reply_bytes: bytes | None) -> tuple[object, ...]:
+    assert reply_bytes is not None
+    reply = dns.message.from_wire(reply_bytes)
+
+    def section(rrsets: list[dns.rrset.RRset]) -> frozenset[str]:
+        return frozenset(line for rrset in rrsets for line in rrset.to_text().splitlines())
+
+    return (
+        reply.id,
+        reply.flags,
+        reply.rcode(),
+        reply.question[0].name.to_text(),  # case included: the question is echoed as sent
+        reply.edns,
+        reply.ednsflags,
+        reply.payload,
+        tuple(sorted(option.to_text() for option in reply.options)),
+        section(reply.answer),
+        section(reply.authority),
+        section(reply.additional),
+        [rrset.name.to_text() for rrset in reply.answer],  # owner case echoed
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=questions)
+def test_cached_and_fresh_replies_agree(
+    question: tuple[str, str, bool, bool, str | None, bool, bool],
+) -> None:
+    packet = wire_query(question)
+    fast, slow = handler(True), handler(False)
+    first = fast.handle(packet, "127.0.0.1", "udp")
+    fresh = slow.handle(packet, "127.0.0.1", "udp")
+    again = fast.handle(packet, "127.0.0.1", "udp")
+    assert fast.replies is not None
+    event("cached" if len(fast.replies) else "not cacheable")
+    if (
+        len(fast.replies) == 0
+    ):  # a choosing answer (weights, location): both took the same slow path
+        return
+    assert summary(first) == summary(fresh)
+    assert summary(again) == summary(fresh)
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_the_cache_serves_repeated_simple_questions(transport: str) -> None:
+    """A simple record's second query is served from the cache (and agrees with the first)."""
+    fast = handler(True)
+    packet = wire_query(("WWW.example.test.", "A", True, False, "198.51.100.0/24", True, False))
+    first = fast.handle(packet, "127.0.0.1", transport)
+    assert fast.replies is not None
+    assert len(fast.replies) == 1
+    assert summary(fast.handle(packet, "127.0.0.1", transport)) == summary(first)
