@@ -111,17 +111,22 @@ def _failover(i: int) -> list[str]:
     ]
 
 
+def _routed(name: str, policy: str, members: tuple[tuple[str, str, int], ...]) -> list[str]:
+    """One A record set per member (set identifier, policy value, last address byte)."""
+    return [
+        f'  - {{name: {name}, type: A, ttl: 60, records: ["192.0.2.{last}"], '
+        f"set_identifier: {sid}, {policy}: {value}}}"
+        for sid, value, last in members
+    ]
+
+
 def _latency(i: int) -> list[str]:
     regions = (
-        ("use1", "us-east-1", 31),
-        ("euc1", "eu-central-1", 32),
-        ("apne1", "ap-northeast-1", 33),
+        ("use1", "{region: us-east-1}", 31),
+        ("euc1", "{region: eu-central-1}", 32),
+        ("apne1", "{region: ap-northeast-1}", 33),
     )
-    return [
-        f'  - {{name: l{i}, type: A, ttl: 60, records: ["192.0.2.{last}"], set_identifier: {sid}, '
-        f"latency_routing_policy: {{region: {region}}}}}"
-        for sid, region, last in regions
-    ]
+    return _routed(f"l{i}", "latency_routing_policy", regions)
 
 
 def _geolocation(i: int) -> list[str]:
@@ -131,11 +136,7 @@ def _geolocation(i: int) -> list[str]:
         ("europe", "{continent: EU}", 43),
         ("default", '{country: "*"}', 40),
     )
-    return [
-        f'  - {{name: g{i}, type: A, ttl: 60, records: ["192.0.2.{last}"], set_identifier: {sid}, '
-        f"geolocation_routing_policy: {place}}}"
-        for sid, place, last in places
-    ]
+    return _routed(f"g{i}", "geolocation_routing_policy", places)
 
 
 def _geoproximity(i: int) -> list[str]:
@@ -144,11 +145,7 @@ def _geoproximity(i: int) -> list[str]:
         ("pdx", "{aws_region: us-west-2}", 52),
         ("tyo", '{coordinates: {latitude: "35.68", longitude: "139.69"}}', 53),
     )
-    return [
-        f'  - {{name: p{i}, type: A, ttl: 60, records: ["192.0.2.{last}"], set_identifier: {sid}, '
-        f"geoproximity_routing_policy: {place}}}"
-        for sid, place, last in places
-    ]
+    return _routed(f"p{i}", "geoproximity_routing_policy", places)
 
 
 def _multivalue(i: int) -> list[str]:
