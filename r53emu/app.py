@@ -143,6 +143,7 @@ class R53Emu:
             await self.stop()
             raise
         if self.config.watch:
+            self._stop_watching = asyncio.Event()  # a fresh one: stop() sets it for good
             self._watcher = asyncio.get_running_loop().create_task(
                 self._watch_zones(), name="r53emu zone watcher"
             )
@@ -170,8 +171,9 @@ class R53Emu:
     # --- reload ------------------------------------------------------------------------------
 
     async def reload(self, zones: Path | None = None) -> ReloadResult:
-        """Load the zones directory again (or `zones`, which then becomes the directory served
-        and watched for SIGHUP and POST /reload); if valid, serve it from the next query on.
+        """Load the zones directory again (or `zones`, which then becomes the directory that
+        SIGHUP and POST /reload read; a running watcher keeps watching the one it started
+        with); if valid, serve it from the next query on.
 
         The files are read and checked in a worker thread while the old zones keep answering;
         the new zones, client locations and health checks then replace the old ones within one
