@@ -17,10 +17,18 @@ from r53emu.health import ALL_HEALTHY, HealthView
 from r53emu.locator import Locator
 from r53emu.lookup import lookup
 from r53emu.model import EMPTY_CATALOG, Catalog
-from r53emu.query import RCODE_REFUSED, RCODE_SERVFAIL, Answer, Outcome, QueryContext
+from r53emu.query import RCODE_REFUSED, Answer, Outcome, QueryContext
 from r53emu.queryevents import QueryEvent, QueryObserver
 from r53emu.replycache import ReplyCache
-from r53emu.wire import TCP_LIMIT, ParsedQuery, Rejected, parse_query, render, servfail
+from r53emu.wire import (
+    SERVFAIL_ANSWER,
+    TCP_LIMIT,
+    ParsedQuery,
+    Rejected,
+    parse_query,
+    render,
+    servfail,
+)
 
 logger = logging.getLogger("r53emu.handler")
 
@@ -74,13 +82,13 @@ class QueryHandler:
                 answer = self.answer(parsed, client_ip, transport, catalog)
                 limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
                 reply = render(parsed, answer, limit)
-                if self.replies is not None:
-                    self.replies.store(parsed, answer, catalog)
+                if replies is not None:
+                    replies.store(parsed, answer, catalog)
         except Exception:
             logger.exception(
                 "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
             )
-            answer = _servfail()
+            answer = SERVFAIL_ANSWER
             reply = servfail(parsed)
         if self.observers:
             event = _event(parsed, answer, catalog, client_ip, transport, started)
@@ -135,10 +143,6 @@ def _event(
         seconds=time.perf_counter() - started,
         answer=answer,
     )
-
-
-def _servfail() -> Answer:
-    return Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authoritative=False)
 
 
 def _refused(note: str) -> Answer:

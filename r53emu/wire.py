@@ -306,11 +306,14 @@ def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
     return bytes(truncated.pack())
 
 
+# The answer to a query that failed inside r53emu (no section; the query log records its rcode).
+SERVFAIL_ANSWER = Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authoritative=False)
+
+
 def servfail(query: ParsedQuery) -> bytes:
     """SERVFAIL for an internal error, question echoed (header only if even that fails)."""
-    failure = Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authoritative=False)
     try:
-        return bytes(_message(query, failure, (), (), ()).pack())
+        return bytes(_message(query, SERVFAIL_ANSWER, (), (), ()).pack())
     except Exception:  # the caller has logged the original error; a reply must still go out
         return header_reply(query.id, query.opcode, query.rd, RCODE_SERVFAIL)
 
