@@ -74,8 +74,12 @@ class QueryHandler:
             return parsed.reply
         catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
         try:
-            replies = self.replies
-            cached = replies.reply(parsed, catalog, self.rng) if replies is not None else None
+            replies, health = self.replies, self.health
+            cached = (
+                replies.reply(parsed, client_ip, catalog, health, self.rng)
+                if replies is not None
+                else None
+            )
             if cached is not None:
                 reply, answer = cached
             else:
@@ -83,7 +87,7 @@ class QueryHandler:
                 limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
                 reply = render(parsed, answer, limit)
                 if replies is not None:
-                    replies.store(parsed, answer, catalog)
+                    replies.store(parsed, client_ip, answer, catalog, health)
         except Exception:
             logger.exception(
                 "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip

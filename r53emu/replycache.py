@@ -8,11 +8,14 @@ name bytes, type and class) get a reply assembled from them: the query's ID, RD 
 question, the records, and an OPT built for this query (payload 4096, DO copied, ECS echoed with
 scope 0). Values of a record set are shuffled per reply, as the lookup does (§2.2).
 
-What is cached: answers where every decision was simple routing (no weights, no health, no
-location; alias targets included) that fit in 512 bytes with any OPT, so truncation never
-applies. Each record is rendered alone after the question, so its compression pointers point
-into the question only and records can be reordered. The cache belongs to one catalog: a reload
-empties it. It never holds more than `MAX_ENTRIES` questions (full: emptied, then refilled).
+What is cached: answers no random choice made (every policy but weighted and multivalue, alias
+targets included) that fit in 512 bytes with any OPT, so truncation never applies. An answer
+that used the client's location (geolocation, latency, geoproximity, IP-based) is kept per client
+(its EDNS Client Subnet, else its address) and echoes ECS with the source prefix as scope, as
+`wire.render` does. Each record is rendered alone after the question, so its compression
+pointers point into the question only and records can be reordered. The cache belongs to one
+catalog and one health snapshot: a reload or any health change empties it. It never holds more
+than `MAX_ENTRIES` replies (full: emptied, then refilled).
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from r53emu.query import Answer, ResourceRecord
 from r53emu.wire import ECS_OPTION, EDNS_PAYLOAD, OPT, UDP_PLAIN_LIMIT, ParsedQuery, rr_of
 
 MAX_ENTRIES = 100_000
+RANDOM_POLICIES = frozenset({"weighted", "multivalue"})  # their answers are drawn per query
 OPT_ROOM = 11 + 4 + 20  # an OPT RR with the longest ECS echo (IPv6 /128)
 _COUNTS = struct.Struct("!HHHHH")
 _OPT_HEAD = struct.Struct("!BHHIH")
 _QR, _AA, _RD, _CD = 0x8000, 0x0400, 0x0100, 0x0010
 
 Key = tuple[Name, int, int]
+ClientKey = tuple[object, ...]  # the ECS option's family, prefix and address, else the address
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,44 +54,90 @@ class CachedReply:
     answer: Answer  # what the lookup returned (for the query log and the metrics)
 
 
+@dataclass(slots=True)
+class _PerClient:
+    """The replies to one location-dependent question, by client."""
+
+    replies: dict[ClientKey, CachedReply]
+
+
 class ReplyCache:
-    """Replies by question for one catalog; see the module docstring."""
+    """Replies by question (and client, where the location chose) for one catalog and one
+    health snapshot; see the module docstring."""
 
     def __init__(self) -> None:
         self._catalog: Catalog | None = None
-        self._entries: dict[Key, CachedReply | None] = {}  # None: not cacheable
+        self._health: object = None
+        # None: the question's answer is drawn at random (or too big): never cached.
+        self._entries: dict[Key, CachedReply | _PerClient | None] = {}
+        self._size = 0
 
     def __len__(self) -> int:
-        """How many questions have a cached reply."""
-        return sum(1 for entry in self._entries.values() if entry is not None)
+        """How many replies are cached."""
+        return self._size
 
     def reply(
-        self, query: ParsedQuery, catalog: Catalog, rng: random.Random
+        self,
+        query: ParsedQuery,
+        client_ip: str,
+        catalog: Catalog,
+        health: object,
+        rng: random.Random,
     ) -> tuple[bytes, Answer] | None:
         """The reply to `query` from the cache, or None (then answer it and call `store`)."""
-        if catalog is not self._catalog:
-            self._catalog = catalog
+        if catalog is not self._catalog or health is not self._health:
+            self._catalog, self._health = catalog, health
             self._entries.clear()
+            self._size = 0
             return None
         cached = self._entries.get((query.qname, query.qtype, query.qclass))
+        if isinstance(cached, _PerClient):
+            cached = cached.replies.get(_client_key(query, client_ip))
         if cached is None:
             return None
         return _assemble(query, cached, rng), cached.answer
 
-    def store(self, query: ParsedQuery, answer: Answer, catalog: Catalog) -> None:
-        """Remember `answer` for `query`'s question if it is the same for every client."""
-        if catalog is not self._catalog:
+    def store(
+        self,
+        query: ParsedQuery,
+        client_ip: str,
+        answer: Answer,
+        catalog: Catalog,
+        health: object,
+    ) -> None:
+        """Remember `answer` for `query` if no random choice made it."""
+        if catalog is not self._catalog or health is not self._health:
             return
-        key = (query.qname, query.qtype, query.qclass)
-        if key in self._entries:
-            return
-        if len(self._entries) >= MAX_ENTRIES:
+        if self._size >= MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = _compile(query, answer)
+            self._size = 0
+        key = (query.qname, query.qtype, query.qclass)
+        existing = self._entries.get(key)
+        if key in self._entries and not isinstance(existing, _PerClient):
+            return  # cached already, or never cacheable
+        compiled = _compile(query, answer)
+        if compiled is None:
+            if existing is None:
+                self._entries[key] = None
+            return
+        if answer.location_dependent:
+            per_client = existing if isinstance(existing, _PerClient) else _PerClient({})
+            self._entries[key] = per_client
+            per_client.replies[_client_key(query, client_ip)] = compiled
+        else:
+            self._entries[key] = compiled
+        self._size += 1
+
+
+def _client_key(query: ParsedQuery, client_ip: str) -> ClientKey:
+    subnet = query.edns.client_subnet if query.edns is not None else None
+    if subnet is not None:
+        return (subnet.family, subnet.source_prefix, subnet.address)
+    return (client_ip,)
 
 
 def _compile(query: ParsedQuery, answer: Answer) -> CachedReply | None:
-    if answer.location_dependent or any(d.policy != "simple" for d in answer.why):
+    if any(decision.policy in RANDOM_POLICIES for decision in answer.why):
         return None
     if answer.rcode > 0xF:
         return None
@@ -146,7 +197,7 @@ def _assemble(query: ParsedQuery, cached: CachedReply, rng: random.Random) -> by
             parts.append(rrset[0])
     opt = b""
     if query.edns is not None:
-        opt = _opt(query)
+        opt = _opt(query, cached.answer.location_dependent)
         additional_count += 1
     header = struct.pack("!H", query.id) + _COUNTS.pack(
         flags, 1, answers, authority_count, additional_count
@@ -156,13 +207,14 @@ def _assemble(query: ParsedQuery, cached: CachedReply, rng: random.Random) -> by
     )
 
 
-def _opt(query: ParsedQuery) -> bytes:
-    """The reply's OPT, as `wire.render` makes it for an answer that used no location."""
+def _opt(query: ParsedQuery, location_dependent: bool) -> bytes:
+    """The reply's OPT, as `wire.render` makes it: ECS scope is the source prefix when the
+    location chose the answer, else 0."""
     assert query.edns is not None
     options = b""
     subnet = query.edns.client_subnet
     if subnet is not None:
-        echo = subnet.reply_option(0)
+        echo = subnet.reply_option(subnet.source_prefix if location_dependent else 0)
         options = struct.pack("!HH", ECS_OPTION, len(echo)) + echo
     ttl = 0x8000 if query.edns.dnssec_ok else 0
     return _OPT_HEAD.pack(0, OPT, EDNS_PAYLOAD, ttl, len(options)) + options

@@ -1,10 +1,11 @@
 """Cached replies say what freshly rendered ones say (hypothesis, over the bundled zones).
 
 For generated questions (every owner name of the bundled zones and names around them, in mixed
-case, many types, with and without EDNS, DO, ECS, RD and CD), a handler with the reply cache
-answers each question twice (the second reply comes from the cache when the answer needs no
-choosing) and a handler without it answers once; both replies must have the same rcode, flags,
-EDNS and sections (as sets: values of a record set come in random order).
+case, many types, with and without EDNS, DO, ECS, RD and CD, from several client addresses), a
+handler with the reply cache answers each question twice (the second reply comes from the cache
+when no random choice made the answer) and a handler without it answers once; both replies must
+have the same rcode, flags, EDNS (ECS scope included) and sections (as sets: values of a record
+set come in random order). Health changes must reach cached answers at once.
 """
 
 from __future__ import annotations
@@ -21,13 +22,21 @@ from hypothesis import strategies as st
 
 from r53emu import names
 from r53emu.handler import QueryHandler
+from r53emu.health import HealthSnapshot
 from r53emu.locator import Locator
 from r53emu.model import Catalog
 from r53emu.zonefile import load_catalog
 from tests.helpers import REPO
 
 TYPES = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "SRV", "CAA", "PTR", "HTTPS", "ANY"]
-SUBNETS = ["198.51.100.0/24", "203.0.113.7/32", "2001:db8::/48", "192.0.2.0/24"]
+SUBNETS = [
+    "198.51.100.0/24",
+    "203.0.113.7/32",
+    "2001:db8::/48",
+    "192.0.2.0/24",
+    "198.51.100.200/32",
+]
+CLIENTS = ["127.0.0.1", "198.51.100.7", "203.0.113.9", "2001:db8::5", "192.0.2.44"]
 
 
 @cache
@@ -59,7 +68,7 @@ def mixed_case(name: str, flips: list[bool]) -> str:
 
 
 questions = st.builds(
-    lambda name, flips, rtype, edns, do, subnet, rd, cd: (
+    lambda name, flips, rtype, edns, do, subnet, rd, cd, client: (
         mixed_case(name, flips),
         rtype,
         edns,
@@ -67,6 +76,7 @@ questions = st.builds(
         subnet,
         rd,
         cd,
+        client,
     ),
     st.sampled_from(known_names()),
     st.lists(st.booleans(), min_size=1, max_size=5),
@@ -76,11 +86,14 @@ questions = st.builds(
     st.one_of(st.none(), st.sampled_from(SUBNETS)),
     st.booleans(),
     st.booleans(),
+    st.sampled_from(CLIENTS),
 )
 
+Question = tuple[str, str, bool, bool, str | None, bool, bool, str]
 
-def wire_query(question: tuple[str, str, bool, bool, str | None, bool, bool]) -> bytes:
-    name, rtype, edns, do, subnet, rd, cd = question
+
+def wire_query(question: Question) -> bytes:
+    name, rtype, edns, do, subnet, rd, cd, _client = question
     options = []
     if edns and subnet is not None:
         address, prefix = subnet.split("/")
@@ -143,8 +156,40 @@ def test_cached_and_fresh_replies_agree(
 def test_the_cache_serves_repeated_simple_questions(transport: str) -> None:
     """A simple record's second query is served from the cache (and agrees with the first)."""
     fast = handler(True)
-    packet = wire_query(("WWW.example.test.", "A", True, False, "198.51.100.0/24", True, False))
+    packet = wire_query(
+        ("WWW.example.test.", "A", True, False, "198.51.100.0/24", True, False, "127.0.0.1")
+    )
     first = fast.handle(packet, "127.0.0.1", transport)
     assert fast.replies is not None
     assert len(fast.replies) == 1
     assert summary(fast.handle(packet, "127.0.0.1", transport)) == summary(first)
+
+
+def test_a_health_change_reaches_cached_failover_answers() -> None:
+    """A failover answer cached while the primary is healthy changes with the next snapshot."""
+    fast = handler(True)
+    packet = wire_query(("web.example.test.", "A", False, False, None, True, False, "127.0.0.1"))
+    healthy = summary(fast.handle(packet, "127.0.0.1", "udp"))
+    assert summary(fast.handle(packet, "127.0.0.1", "udp")) == healthy
+    assert fast.replies is not None
+    assert len(fast.replies) == 1
+    fast.health = HealthSnapshot({"demo-http": False})
+    unhealthy = summary(fast.handle(packet, "127.0.0.1", "udp"))
+    assert unhealthy[8] != healthy[8]  # the answer section: the secondary now
+    slow = handler(False)
+    slow.health = fast.health
+    assert summary(slow.handle(packet, "127.0.0.1", "udp")) == unhealthy
+
+
+def test_location_answers_are_kept_per_client() -> None:
+    """A geolocation answer is cached per client subnet, each with its own answer and scope."""
+    fast = handler(True)
+    replies = {}
+    for subnet in ("198.51.100.0/26", "198.51.100.64/26", "198.51.100.0/26"):
+        packet = wire_query(("geo.example.test.", "A", True, False, subnet, True, False, "::1"))
+        replies.setdefault(subnet, []).append(summary(fast.handle(packet, "::1", "udp")))
+    assert fast.replies is not None
+    assert len(fast.replies) == 2
+    first, again = replies["198.51.100.0/26"]
+    assert first[1:] == again[1:]  # all but the query ID
+    assert first[8] != replies["198.51.100.64/26"][0][8]  # another place, another answer
