@@ -18,6 +18,7 @@ from r53emu import apexdefaults, names
 from r53emu.accountfile import ACCOUNT_KEYS, AccountSections
 from r53emu.errors import Field, ZoneError, ZoneLoadError
 from r53emu.fieldreaders import check_keys, read_int, read_list, read_mapping, read_str
+from r53emu.gcpause import collector_paused
 from r53emu.jsonzone import (
     JsonShapeError,
     convert_record_sets,
@@ -59,8 +60,14 @@ class ZoneFile:
 def load_catalog(directory: Path) -> Catalog:
     """Load every zone file of `directory`; raise `ZoneLoadError` listing every problem.
 
-    Errors are listed file by file, each file's in line order.
+    Errors are listed file by file, each file's in line order. The cyclic garbage collector
+    is paused meanwhile (`r53emu.gcpause`).
     """
+    with collector_paused():
+        return _load_catalog(directory)
+
+
+def _load_catalog(directory: Path) -> Catalog:
     if not directory.is_dir():
         raise ZoneLoadError([ZoneError(str(directory), 0, "", "is not a directory")])
     errors: list[ZoneError] = []
