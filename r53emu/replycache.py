@@ -1,21 +1,24 @@
-"""Rendered replies of answers that need no choosing, reused for the next identical question.
+"""Rendered replies, reused for the next identical question (the first step of the fast path).
 
-Rendering with dnslib costs most of a query's time (measured: tens of microseconds, against a
-few for reading the query), and most questions a zone gets have one answer whatever the client:
-simple records, CNAMEs, NXDOMAIN, NODATA, referrals, REFUSED. For those the first reply is
-rendered as usual and its records kept as bytes; later queries with the same question (exact
-name bytes, type and class) get a reply assembled from them: the query's ID, RD and CD, the
-question, the records, and an OPT built for this query (payload 4096, DO copied, ECS echoed with
-scope 0). Values of a record set are shuffled per reply, as the lookup does (§2.2).
+Looking up and rendering with dnslib cost most of a query's time (measured: tens to hundreds of
+microseconds, against a few for reading the query). The first reply to a question is made as
+usual and its records kept as bytes; later queries with the same question (exact name bytes,
+type and class) get a reply assembled from them: the query's ID, RD and CD, the question, the
+records, and an OPT built for this query (payload 4096, DO copied, ECS echoed with scope 0).
+Values of a record set are shuffled per reply, as the lookup does (§2.2).
 
-What is cached: answers no random choice made (every policy but weighted and multivalue, alias
-targets included) that fit in 512 bytes with any OPT, so truncation never applies. An answer
-that used the client's location (geolocation, latency, geoproximity, IP-based) is kept per client
-(its EDNS Client Subnet, else its address) and echoes ECS with the source prefix as scope, as
-`wire.render` does. Each record is rendered alone after the question, so its compression
-pointers point into the question only and records can be reordered. The cache belongs to one
-catalog and one health snapshot: a reload or any health change empties it. It never holds more
-than `MAX_ENTRIES` replies (full: emptied, then refilled).
+What is cached: answers that fit in 512 bytes with any OPT, so truncation never applies. An
+answer that used the client's location (geolocation, latency, geoproximity, IP-based) is kept
+per client (its EDNS Client Subnet, else its address) and echoes ECS with the source prefix as
+scope, as `wire.render` does. An answer drawn at random (weighted, multivalue: one decision, no
+alias among the record sets) is kept per outcome: a later query runs the group's own policy
+function, as the lookup would, and takes the reply of the record sets it drew; a draw not seen
+yet is made again by the lookup, the generator rewound, so no outcome is favoured. Other random
+answers (aliases into weighted trees) are not cached. Each record is rendered alone after the
+question, so its compression pointers point into the question only and records can be
+reordered. The cache belongs to one catalog, one health snapshot and one random generator: a
+reload, any health change or a reseed empties it. It never holds more than `MAX_ENTRIES` replies
+(full: emptied, then refilled).
 """
 
 from __future__ import annotations
@@ -26,9 +29,12 @@ from dataclasses import dataclass
 
 from dnslib import DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
-from r53emu.model import Catalog
+from r53emu.health import HealthView
+from r53emu.model import Catalog, RecordGroup, RecordSet
 from r53emu.names import Name
-from r53emu.query import Answer, ResourceRecord
+from r53emu.query import Answer, Outcome, QueryContext, ResourceRecord
+from r53emu.routing import POLICIES
+from r53emu.routing.base import RoutingContext
 from r53emu.wire import ECS_OPTION, EDNS_PAYLOAD, OPT, UDP_PLAIN_LIMIT, ParsedQuery, rr_of
 
 MAX_ENTRIES = 100_000
@@ -40,6 +46,7 @@ _QR, _AA, _RD, _CD = 0x8000, 0x0400, 0x0100, 0x0010
 
 Key = tuple[Name, int, int]
 ClientKey = tuple[object, ...]  # the ECS option's family, prefix and address, else the address
+DrawKey = tuple[int, ...]  # the positions, in the group, of the record sets drawn
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +68,36 @@ class _PerClient:
     replies: dict[ClientKey, CachedReply]
 
 
+@dataclass(slots=True)
+class _Drawn:
+    """The replies to one question answered by a random draw, by the record sets drawn."""
+
+    group: RecordGroup
+    context: QueryContext
+    replies: dict[DrawKey, CachedReply]
+
+    def draw(self, rng: random.Random, health: HealthView) -> DrawKey:
+        """Draw as the lookup does: the group's policy, members healthy per their checks."""
+
+        def healthy(member: RecordSet) -> bool:
+            check = member.health_check_id
+            return check is None or health.is_healthy(check)
+
+        routing = RoutingContext(self.context, rng, healthy)
+        selection = POLICIES[self.group.policy](self.group, routing)
+        return _draw_key(self.group, {member.label for member in selection.chosen})
+
+
 class ReplyCache:
     """Replies by question (and client, where the location chose) for one catalog and one
     health snapshot; see the module docstring."""
 
     def __init__(self) -> None:
         self._catalog: Catalog | None = None
-        self._health: object = None
-        # None: the question's answer is drawn at random (or too big): never cached.
-        self._entries: dict[Key, CachedReply | _PerClient | None] = {}
+        self._health: HealthView | None = None
+        self._rng: random.Random | None = None
+        # None: the question's answer is too big, or drawn in a way not cached: never cached.
+        self._entries: dict[Key, CachedReply | _PerClient | _Drawn | None] = {}
         self._size = 0
 
     def __len__(self) -> int:
@@ -81,18 +109,28 @@ class ReplyCache:
         query: ParsedQuery,
         client_ip: str,
         catalog: Catalog,
-        health: object,
+        health: HealthView,
         rng: random.Random,
     ) -> tuple[bytes, Answer] | None:
         """The reply to `query` from the cache, or None (then answer it and call `store`)."""
-        if catalog is not self._catalog or health is not self._health:
-            self._catalog, self._health = catalog, health
+        if catalog is not self._catalog or health is not self._health or rng is not self._rng:
+            # A new random generator (a reseed) empties it too: which draws hit the cache
+            # changes how many numbers a query draws, so a seeded sequence of answers is
+            # reproducible only from an empty cache.
+            self._catalog, self._health, self._rng = catalog, health, rng
             self._entries.clear()
             self._size = 0
             return None
         cached = self._entries.get((query.qname, query.qtype, query.qclass))
         if isinstance(cached, _PerClient):
             cached = cached.replies.get(_client_key(query, client_ip))
+        elif isinstance(cached, _Drawn):
+            # A draw not cached yet must be the one the lookup then makes, or outcomes already
+            # cached would be favoured: rewind the generator so that the lookup draws it again.
+            state = rng.getstate()
+            cached = cached.replies.get(cached.draw(rng, health))
+            if cached is None:
+                rng.setstate(state)
         if cached is None:
             return None
         return _assemble(query, cached, rng), cached.answer
@@ -103,9 +141,9 @@ class ReplyCache:
         client_ip: str,
         answer: Answer,
         catalog: Catalog,
-        health: object,
+        health: HealthView,
     ) -> None:
-        """Remember `answer` for `query` if no random choice made it."""
+        """Remember `answer` for `query` (see the module docstring for what is kept)."""
         if catalog is not self._catalog or health is not self._health:
             return
         if self._size >= MAX_ENTRIES:
@@ -113,20 +151,49 @@ class ReplyCache:
             self._size = 0
         key = (query.qname, query.qtype, query.qclass)
         existing = self._entries.get(key)
-        if key in self._entries and not isinstance(existing, _PerClient):
+        if key in self._entries and not isinstance(existing, _PerClient | _Drawn):
             return  # cached already, or never cacheable
         compiled = _compile(query, answer)
-        if compiled is None:
+        drawn = _drawn_group(answer, catalog) if _is_drawn(answer) else None
+        if compiled is None or (_is_drawn(answer) and drawn is None):
             if existing is None:
                 self._entries[key] = None
             return
-        if answer.location_dependent:
+        if drawn is not None:
+            entry = existing if isinstance(existing, _Drawn) else None
+            if entry is None:
+                entry = _Drawn(drawn, QueryContext(query.qname, query.qtype), {})
+            entry.replies[_draw_key(drawn, set(answer.why[0].chosen))] = compiled
+            self._entries[key] = entry
+        elif answer.location_dependent:
             per_client = existing if isinstance(existing, _PerClient) else _PerClient({})
             self._entries[key] = per_client
             per_client.replies[_client_key(query, client_ip)] = compiled
         else:
             self._entries[key] = compiled
         self._size += 1
+
+
+def _is_drawn(answer: Answer) -> bool:
+    return any(decision.policy in RANDOM_POLICIES for decision in answer.why)
+
+
+def _drawn_group(answer: Answer, catalog: Catalog) -> RecordGroup | None:
+    """The group whose draw alone made `answer`, if it can be redrawn from the cache: one
+    decision, a positive answer, no alias among the members (their health is their checks')."""
+    if len(answer.why) != 1 or answer.outcome is not Outcome.ANSWER or answer.zone is None:
+        return None
+    decision = answer.why[0]
+    zone = catalog.zones.get(answer.zone)
+    group = zone.group(decision.name, decision.rtype) if zone is not None else None
+    if group is None or any(member.alias is not None for member in group.members):
+        return None
+    return group
+
+
+def _draw_key(group: RecordGroup, labels: set[str]) -> DrawKey:
+    """Positions of the members drawn; their order does not matter (values are shuffled)."""
+    return tuple(index for index, member in enumerate(group.members) if member.label in labels)
 
 
 def _client_key(query: ParsedQuery, client_ip: str) -> ClientKey:
@@ -137,8 +204,6 @@ def _client_key(query: ParsedQuery, client_ip: str) -> ClientKey:
 
 
 def _compile(query: ParsedQuery, answer: Answer) -> CachedReply | None:
-    if any(decision.policy in RANDOM_POLICIES for decision in answer.why):
-        return None
     if answer.rcode > 0xF:
         return None
     question = question_bytes(query)

@@ -11,6 +11,7 @@ set come in random order). Health changes must reach cached answers at once.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from functools import cache
 
 import dns.edns
@@ -25,6 +26,8 @@ from r53emu.handler import QueryHandler
 from r53emu.health import HealthSnapshot
 from r53emu.locator import Locator
 from r53emu.model import Catalog
+from r53emu.replycache import RANDOM_POLICIES
+from r53emu.wire import ParsedQuery, parse_query
 from r53emu.zonefile import load_catalog
 from tests.helpers import REPO
 
@@ -134,21 +137,21 @@ def summary(reply_bytes: bytes | None) -> tuple[object, ...]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(question=questions)
-def test_cached_and_fresh_replies_agree(
-    question: tuple[str, str, bool, bool, str | None, bool, bool],
-) -> None:
-    packet = wire_query(question)
+def test_cached_and_fresh_replies_agree(question: Question) -> None:
+    packet, client = wire_query(question), question[-1]
     fast, slow = handler(True), handler(False)
-    first = fast.handle(packet, "127.0.0.1", "udp")
-    fresh = slow.handle(packet, "127.0.0.1", "udp")
-    again = fast.handle(packet, "127.0.0.1", "udp")
-    assert fast.replies is not None
-    event("cached" if len(fast.replies) else "not cacheable")
-    if (
-        len(fast.replies) == 0
-    ):  # a choosing answer (weights, location): both took the same slow path
-        return
+    first = fast.handle(packet, client, "udp")  # both first replies are drawn alike (same seed)
+    fresh = slow.handle(packet, client, "udp")
+    again = fast.handle(packet, client, "udp")
     assert summary(first) == summary(fresh)
+    assert fast.replies is not None
+    parsed = parse_query(packet)
+    assert isinstance(parsed, ParsedQuery)
+    policies = {decision.policy for decision in slow.answer(parsed, client, "udp").why}
+    if policies & RANDOM_POLICIES:
+        event("drawn at random: compared once (distribution tests below)")
+        return
+    event("cached" if len(fast.replies) else "not cacheable")
     assert summary(again) == summary(fresh)
 
 
@@ -193,3 +196,40 @@ def test_location_answers_are_kept_per_client() -> None:
     first, again = replies["198.51.100.0/26"]
     assert first[1:] == again[1:]  # all but the query ID
     assert first[8] != replies["198.51.100.64/26"][0][8]  # another place, another answer
+
+
+def answers_of(reply_bytes: bytes | None) -> list[str]:
+    assert reply_bytes is not None
+    reply = dns.message.from_wire(reply_bytes)
+    return [rdata.to_text() for rrset in reply.answer for rdata in rrset]
+
+
+def test_weighted_draws_from_the_cache_follow_the_weights_and_health() -> None:
+    """Cached weighted replies are drawn per query: 3:1 as the weights say, and a member whose
+    check fails is never drawn once the health snapshot says so."""
+    fast = handler(True)
+    packet = wire_query(("api.example.test.", "A", False, False, None, True, False, "127.0.0.1"))
+    counts = Counter(
+        tuple(answers_of(fast.handle(packet, "127.0.0.1", "udp"))) for _ in range(4000)
+    )
+    assert fast.replies is not None
+    assert len(fast.replies) == 2  # one reply per record set drawn, reused
+    assert set(counts) == {("192.0.2.21",), ("192.0.2.22",)}
+    assert 0.70 < counts[("192.0.2.21",)] / 4000 < 0.80  # weight 3 of 4 (p < 1e-6 outside)
+    fast.health = HealthSnapshot({"blue-gate": False})
+    drawn = {tuple(answers_of(fast.handle(packet, "127.0.0.1", "udp"))) for _ in range(200)}
+    assert drawn == {("192.0.2.22",)}
+
+
+def test_multivalue_draws_from_the_cache_are_random_subsets() -> None:
+    """Cached multivalue replies answer a new random choice and order of up to 8 healthy
+    records each time, as the policy does."""
+    fast, slow = handler(True), handler(False)
+    packet = wire_query(("mv.example.test.", "A", False, False, None, True, False, "127.0.0.1"))
+    fresh = answers_of(slow.handle(packet, "127.0.0.1", "udp"))
+    seen = [answers_of(fast.handle(packet, "127.0.0.1", "udp")) for _ in range(300)]
+    assert {len(answer) for answer in seen} == {len(fresh)}
+    universe = {f"192.0.2.{n}" for n in range(161, 171)}
+    assert all(set(answer) <= universe for answer in seen)
+    assert len({frozenset(answer) for answer in seen}) > 1  # different draws
+    assert len({tuple(answer) for answer in seen}) > len({frozenset(a) for a in seen})  # orders
