@@ -89,8 +89,8 @@ class _Drawn:
 
 
 class ReplyCache:
-    """Replies by question (and client, where the location chose) for one catalog and one
-    health snapshot; see the module docstring."""
+    """Replies by question (and by client or outcome where the location or a draw chose) for
+    one catalog, health snapshot and random generator; see the module docstring."""
 
     def __init__(self) -> None:
         self._catalog: Catalog | None = None
