@@ -139,7 +139,7 @@ def _event(
         rcode=answer.rcode,
         transport=transport,
         client_ip=client_ip,
-        client_subnet=str(subnet.network) if subnet is not None else None,
+        client_subnet=subnet.text if subnet is not None else None,
         zone=answer.zone,
         zone_id=zone.zone_id if zone is not None else None,
         policy=decision.policy if decision is not None else None,

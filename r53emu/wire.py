@@ -8,9 +8,10 @@ client's UDP size (semantics §2.8), setting TC when it cannot.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord, EDNSOption
 
@@ -45,15 +46,31 @@ class ClientSubnet:
 
     @property
     def network(self) -> IPNetwork:
-        size = 4 if self.family == 1 else 16
-        packed = self.address.ljust(size, b"\0")
-        if self.family == 1:
-            return ipaddress.IPv4Network((packed, self.source_prefix))
-        return ipaddress.IPv6Network((packed, self.source_prefix))
+        return _network(self.family, self.source_prefix, self.address)
+
+    @property
+    def text(self) -> str:
+        """The subnet as text, e.g. "198.51.100.0/24" (for the query log)."""
+        return _network_text(self.family, self.source_prefix, self.address)
 
     def reply_option(self, scope_prefix: int) -> bytes:
         """The option data to echo, with the scope prefix this answer depended on."""
         return struct.pack("!HBB", self.family, self.source_prefix, scope_prefix) + self.address
+
+
+# Clients send the same few subnets over and over: build each network (and its text) once.
+@functools.lru_cache(maxsize=4096)
+def _network(family: int, source_prefix: int, address: bytes) -> IPNetwork:
+    size = 4 if family == 1 else 16
+    packed = address.ljust(size, b"\0")
+    if family == 1:
+        return ipaddress.IPv4Network((packed, source_prefix))
+    return ipaddress.IPv6Network((packed, source_prefix))
+
+
+@functools.lru_cache(maxsize=4096)
+def _network_text(family: int, source_prefix: int, address: bytes) -> str:
+    return str(_network(family, source_prefix, address))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +156,10 @@ def parse_query(packet: bytes) -> ParsedQuery | Rejected:
     except (ValueError, _Malformed) as exc:
         return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"bad OPT: {exc}")
     edns = Edns(max(opt.payload, UDP_PLAIN_LIMIT), version, dnssec_ok, subnet)
-    return replace(query, edns=edns)
+    # Built anew rather than with dataclasses.replace, which costs microseconds per query.
+    return ParsedQuery(
+        query.id, query.opcode, query.rd, query.cd, query.qname, query.qtype, query.qclass, edns
+    )
 
 
 class _Malformed(Exception):
