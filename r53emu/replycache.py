@@ -51,9 +51,11 @@ DrawKey = tuple[int, ...]  # the positions, in the group, of the record sets dra
 
 @dataclass(frozen=True, slots=True)
 class CachedReply:
-    """A reply's fixed parts: flags (without RD/CD), sections as record bytes, the answer."""
+    """A reply's fixed parts: flags (without RD/CD), question, sections as record bytes, the
+    answer. The question is the same for every query the reply serves (it is the cache key)."""
 
     flags: int
+    question: bytes
     answer_rrsets: tuple[tuple[bytes, ...], ...]  # each record set's records, shuffled per reply
     authority: bytes
     additional: bytes
@@ -206,19 +208,19 @@ def _client_key(query: ParsedQuery, client_ip: str) -> ClientKey:
 def _compile(query: ParsedQuery, answer: Answer) -> CachedReply | None:
     if answer.rcode > 0xF:
         return None
-    question = question_bytes(query)
+    question = _question_bytes(query)
     rrsets = tuple(
         tuple(_record_bytes(query, question, record) for record in rrset)
         for rrset in _rrsets(answer.answer)
     )
     authority = b"".join(_record_bytes(query, question, r) for r in answer.authority)
     additional = b"".join(_record_bytes(query, question, r) for r in answer.additional)
-    size = 12 + len(question) + sum(map(len, (b"".join(s) for s in rrsets)))
+    size = 12 + len(question) + sum(len(record) for rrset in rrsets for record in rrset)
     if size + len(authority) + len(additional) + OPT_ROOM > UDP_PLAIN_LIMIT:
         return None  # the slow path decides how to truncate
     flags = _QR | (_AA if answer.authoritative else 0) | answer.rcode
     counts = (len(answer.answer), len(answer.authority), len(answer.additional))
-    return CachedReply(flags, rrsets, authority, additional, counts, answer)
+    return CachedReply(flags, question, rrsets, authority, additional, counts, answer)
 
 
 def _rrsets(records: tuple[ResourceRecord, ...]) -> list[list[ResourceRecord]]:
@@ -243,7 +245,7 @@ def _record_bytes(query: ParsedQuery, question: bytes, record: ResourceRecord) -
     return bytes(message.pack())[12 + len(question) :]
 
 
-def question_bytes(query: ParsedQuery) -> bytes:
+def _question_bytes(query: ParsedQuery) -> bytes:
     """The question section as a reply echoes it (the name's bytes and case as sent)."""
     name = b"".join(bytes((len(label),)) + label for label in query.qname) + b"\0"
     return name + struct.pack("!HH", query.qtype, query.qclass)
@@ -267,9 +269,7 @@ def _assemble(query: ParsedQuery, cached: CachedReply, rng: random.Random) -> by
     header = struct.pack("!H", query.id) + _COUNTS.pack(
         flags, 1, answers, authority_count, additional_count
     )
-    return b"".join(
-        (header, question_bytes(query), *parts, cached.authority, cached.additional, opt)
-    )
+    return b"".join((header, cached.question, *parts, cached.authority, cached.additional, opt))
 
 
 def _opt(query: ParsedQuery, location_dependent: bool) -> bytes:
