@@ -15,7 +15,7 @@ from r53emu.routing import (
     simple,
     weighted,
 )
-from r53emu.routing.base import Policy, RoutingContext, Selection
+from r53emu.routing.base import Draw, Planner, Policy, RoutingContext, Selection
 
 POLICIES: dict[str, Policy] = {
     "simple": simple.choose,
@@ -28,4 +28,10 @@ POLICIES: dict[str, Policy] = {
     "cidr": cidr.choose,
 }
 
-__all__ = ["POLICIES", "Policy", "RoutingContext", "Selection"]
+# The policies that choose at random, by the draw they make (the fast path redraws per query).
+DRAWS: dict[str, Planner] = {
+    "weighted": weighted.plan,
+    "multivalue": multivalue.plan,
+}
+
+__all__ = ["DRAWS", "POLICIES", "Draw", "Planner", "Policy", "RoutingContext", "Selection"]

@@ -12,6 +12,7 @@ import ipaddress
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from r53emu.location import UNLOCATED, ClientLocation
 from r53emu.model import IPNetwork, RecordGroup, RecordSet
@@ -56,6 +57,26 @@ class Selection:
 
 
 Policy = Callable[[RecordGroup, RoutingContext], Selection]
+
+
+class Draw(Protocol):
+    """A random policy's choice, worked out for one health state, made per answer by `pick`.
+
+    `pick` makes the same calls on the generator as the policy's own `choose`, so with the
+    same generator state both choose the same members (the fast path relies on it).
+    """
+
+    def outcomes(self) -> int:
+        """How many different sets of members `pick` can return."""
+        ...
+
+    def pick(self, rng: random.Random) -> tuple[int, ...]:
+        """Positions, in the group's members, of the record sets that answer."""
+        ...
+
+
+# Makes a policy's `Draw` for a group, given each member's health.
+Planner = Callable[[RecordGroup, Callable[[RecordSet], bool]], Draw]
 
 
 def best_healthy(ranked: Sequence[RecordSet], context: RoutingContext) -> tuple[int, bool]:

@@ -10,7 +10,9 @@ healthy records, else among all of them.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import accumulate
 
 from r53emu.model import RecordGroup, RecordSet, WeightedRouting
 from r53emu.routing.base import RoutingContext, Selection
@@ -23,42 +25,67 @@ def weight_of(member: RecordSet) -> int:
     return routing.weight
 
 
-def choose(group: RecordGroup, context: RoutingContext) -> Selection:
-    nonzero = [member for member in group.members if weight_of(member) > 0]
-    zero = [member for member in group.members if weight_of(member) == 0]
-    healthy_nonzero = [member for member in nonzero if context.healthy(member)]
-    healthy_zero = [member for member in zero if context.healthy(member)]
+@dataclass(frozen=True, slots=True)
+class WeightedDraw:
+    """Who may answer for one health state, and how likely each is: drawn anew per answer.
+
+    `positions` index the group's members; `cum_weights` are their running weight totals (None:
+    uniform). The fast path keeps one per cached question (r53emu.replycache) and draws as
+    `choose` does, with the same calls on the generator, so both make the same choice.
+    """
+
+    positions: tuple[int, ...]
+    cum_weights: tuple[int, ...] | None
+    why: str  # the pool, for the reason; may name its size as {n}
+
+    def outcomes(self) -> int:
+        """How many different answers a draw can give (every member of the pool)."""
+        return len(self.positions)
+
+    def pick(self, rng: random.Random) -> tuple[int, ...]:
+        """The position of the member that answers."""
+        if self.cum_weights is None:
+            return (rng.choice(self.positions),)
+        return (rng.choices(self.positions, cum_weights=self.cum_weights)[0],)
+
+
+def plan(group: RecordGroup, healthy: Callable[[RecordSet], bool]) -> WeightedDraw:
+    """The draw §3.2's health rules leave for `group` when `healthy` says who is healthy."""
+    weights = [weight_of(member) for member in group.members]
+    nonzero = [index for index, weight in enumerate(weights) if weight > 0]
+    zero = [index for index, weight in enumerate(weights) if weight == 0]
+    healthy_nonzero = [index for index in nonzero if healthy(group.members[index])]
+    healthy_zero = [index for index in zero if healthy(group.members[index])]
     if not nonzero:
         # All weights 0: every record equally likely (§3.2); healthy ones first, else all.
         if healthy_zero:
-            return _uniform(healthy_zero, context.rng, "all weights 0: one of {n} healthy records")
-        return _uniform(
-            zero, context.rng, "all weights 0, none healthy (fail-open): one of {n} records"
-        )
+            return _uniform(healthy_zero, "all weights 0: one of {n} healthy records")
+        return _uniform(zero, "all weights 0, none healthy (fail-open): one of {n} records")
     if healthy_nonzero:
-        return _by_weight(healthy_nonzero, context.rng, "among healthy non-zero records")
+        return _by_weight(healthy_nonzero, weights, "among healthy non-zero records")
     if healthy_zero:
         # UNCONFIRMED (§3.2, §9 item 10): uniform inside the zero-weight set, as recommended.
         return _uniform(
-            healthy_zero,
-            context.rng,
-            "every non-zero record unhealthy: one of {n} healthy zero-weight records",
+            healthy_zero, "every non-zero record unhealthy: one of {n} healthy zero-weight records"
         )
-    return _by_weight(nonzero, context.rng, "among non-zero records, none healthy (fail-open)")
+    return _by_weight(nonzero, weights, "among non-zero records, none healthy (fail-open)")
 
 
-def _by_weight(pool: Sequence[RecordSet], rng: random.Random, among: str) -> Selection:
-    weights = [weight_of(member) for member in pool]
-    (winner,) = rng.choices(pool, weights=weights)
-    total = sum(weights)
-    return Selection(
-        chosen=(winner,),
-        reason=f"{winner.label}: weight {weight_of(winner)} of {total} {among}",
-    )
-
-
-def _uniform(pool: Sequence[RecordSet], rng: random.Random, why: str) -> Selection:
-    """One member of `pool`, each equally likely; `why` may name the pool size as `{n}`."""
-    winner = rng.choice(pool)
-    reason = f"{winner.label}: {why.format(n=len(pool))}, uniformly"
+def choose(group: RecordGroup, context: RoutingContext) -> Selection:
+    draw = plan(group, context.healthy)
+    (position,) = draw.pick(context.rng)
+    winner = group.members[position]
+    if draw.cum_weights is None:
+        reason = f"{winner.label}: {draw.why.format(n=len(draw.positions))}, uniformly"
+    else:
+        total = draw.cum_weights[-1]
+        reason = f"{winner.label}: weight {weight_of(winner)} of {total} {draw.why}"
     return Selection(chosen=(winner,), reason=reason)
+
+
+def _by_weight(pool: list[int], weights: list[int], among: str) -> WeightedDraw:
+    return WeightedDraw(tuple(pool), tuple(accumulate(weights[index] for index in pool)), among)
+
+
+def _uniform(pool: list[int], why: str) -> WeightedDraw:
+    return WeightedDraw(tuple(pool), None, why)
