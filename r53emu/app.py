@@ -100,8 +100,7 @@ class R53Emu:
         # Open TCP connections, so stop() can end them instead of waiting out their idle timeout.
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
         self.port: int | None = None
-        self.metrics = Metrics()
-        self.handler.observers.append(self.metrics.observe)
+        self.metrics = Metrics(self.handler.stats)
         self.query_log: QueryLog | None = None
         self._query_log_file: TextIO | None = None
         self.admin: AdminApi | None = None

@@ -19,7 +19,8 @@ from r53emu.lookup import lookup
 from r53emu.model import EMPTY_CATALOG, Catalog
 from r53emu.query import RCODE_REFUSED, Answer, Outcome, QueryContext
 from r53emu.queryevents import QueryEvent, QueryObserver
-from r53emu.replycache import ReplyCache
+from r53emu.querystats import QueryStats, stats_key
+from r53emu.replycache import ConsultedHealth, ReplyCache
 from r53emu.wire import (
     SERVFAIL_ANSWER,
     TCP_LIMIT,
@@ -45,8 +46,9 @@ class QueryHandler:
 
     `catalog` is replaced whole on reload (one reference assignment, so a query sees either
     the old or the new zones, never a mix); `health` likewise whenever a status changes.
-    `resolve` is the lookup function. `observers` are called with a `QueryEvent` after each
-    answered query (not for dropped or rejected packets).
+    `resolve` is the lookup function. `stats` counts answered queries for the metrics;
+    `observers` are called with a `QueryEvent` after each answered query (not for dropped or
+    rejected packets). Questions answered before are answered from `replies` (the fast path).
     """
 
     def __init__(
@@ -65,43 +67,73 @@ class QueryHandler:
         self.observers: list[QueryObserver] = []  # told of every answered query (log, metrics)
         # Replies to questions whose answer needs no choosing, reused (r53emu.replycache).
         self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
+        self.stats = QueryStats()  # counts for the metrics, kept cheaply in the answer path
 
     def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
         started = time.perf_counter()
+        catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
+        replies = self.replies
+        if replies is not None:
+            hit = replies.reply_to(packet, client_ip, catalog, self.health, self.rng)
+            if hit is not None:
+                reply, cached = hit
+                self.stats.count(cached.stats, time.perf_counter() - started)
+                if self.observers:
+                    self._tell(packet, cached.answer, catalog, client_ip, transport, started)
+                return reply
+        return self._answer_slowly(packet, client_ip, transport, catalog, started)
+
+    def _answer_slowly(
+        self, packet: bytes, client_ip: str, transport: str, catalog: Catalog, started: float
+    ) -> bytes | None:
+        """The strict reader, the lookup and dnslib's rendering; the reply cache learns it."""
         parsed = parse_query(packet)
         if isinstance(parsed, Rejected):
             logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
             return parsed.reply
-        catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
         try:
             replies, health = self.replies, self.health
-            cached = (
-                replies.reply(parsed, client_ip, catalog, health, self.rng)
-                if replies is not None
-                else None
-            )
-            if cached is not None:
-                reply, answer = cached
-            else:
-                answer = self.answer(parsed, client_ip, transport, catalog)
-                limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
-                reply = render(parsed, answer, limit)
-                if replies is not None:
-                    replies.store(parsed, client_ip, answer, catalog, health)
+            consulted = ConsultedHealth(health)
+            answer = self.answer(parsed, client_ip, transport, catalog, consulted)
+            limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
+            reply = render(parsed, answer, limit)
+            if replies is not None:
+                replies.store(parsed, client_ip, answer, catalog, health, consulted.checks)
         except Exception:
             logger.exception(
                 "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
             )
             answer = SERVFAIL_ANSWER
             reply = servfail(parsed)
+        self.stats.count(stats_key(answer, parsed.qtype), time.perf_counter() - started)
         if self.observers:
-            event = _event(parsed, answer, catalog, client_ip, transport, started)
-            for observe in self.observers:
-                observe(event)
+            self._tell(parsed, answer, catalog, client_ip, transport, started)
         return reply
 
+    def _tell(
+        self,
+        query: bytes | ParsedQuery,
+        answer: Answer,
+        catalog: Catalog,
+        client_ip: str,
+        transport: str,
+        started: float,
+    ) -> None:
+        """Give the observers the query's event (a cached reply's query is read again here:
+        the fast path reads only what its reply needs)."""
+        parsed = parse_query(query) if isinstance(query, bytes) else query
+        assert isinstance(parsed, ParsedQuery), "the fast path answers only readable queries"
+        event = _event(parsed, answer, catalog, client_ip, transport, started)
+        for observe in self.observers:
+            observe(event)
+
     def answer(
-        self, query: ParsedQuery, client_ip: str, transport: str, catalog: Catalog | None = None
+        self,
+        query: ParsedQuery,
+        client_ip: str,
+        transport: str,
+        catalog: Catalog | None = None,
+        health: HealthView | None = None,
     ) -> Answer:
         """The `Answer` for a parsed query (what `render` puts on the wire)."""
         if query.qclass not in (CLASS_IN, CLASS_ANY):
@@ -118,7 +150,7 @@ class QueryHandler:
             subnet=subnet.network if subnet else None,
             transport=transport,
         )
-        return self.resolve(catalog or self.catalog, context, self.rng, self.health)
+        return self.resolve(catalog or self.catalog, context, self.rng, health or self.health)
 
 
 def _event(

@@ -14,47 +14,32 @@ Each `Metrics` has its own registry, so several servers in one process (tests) d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from itertools import accumulate
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
-    Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from r53emu import names
 from r53emu.explain import RCODE_NAMES, type_name
-from r53emu.queryevents import QueryEvent
+from r53emu.querystats import LATENCY_BUCKETS, QueryStats
 
-# Answer times on loopback are tens to hundreds of microseconds; the buckets resolve them.
-LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
-    """The server's metrics; `observe` is a `QueryObserver`."""
+    """The server's metrics; the query counts are read from the handler's `QueryStats`."""
 
-    def __init__(self) -> None:
+    def __init__(self, stats: QueryStats) -> None:
         self.registry = CollectorRegistry()
-        self.queries = Counter(
-            "r53emu_queries",
-            "DNS queries answered, by hosted zone, type, rcode and routing policy.",
-            ["zone", "qtype", "rcode", "policy"],
-            registry=self.registry,
-        )
-        # Each label set's child counter, by the event's raw values: labels() and the text
-        # of zone, type and rcode cost microseconds a query that the answer path cannot spare.
-        self._query_counters: dict[tuple[object, ...], Any] = {}
-        self.answer_seconds = Histogram(
-            "r53emu_answer_seconds",
-            "Time from receiving a query to having its reply, in seconds.",
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+        self.registry.register(_QueryCollector(stats))
         self.health = Gauge(
             "r53emu_health_check_healthy",
             "1 when the health check is healthy as routing sees it, else 0.",
@@ -69,19 +54,6 @@ class Metrics:
             "Zone reloads refused because the files had errors (the last good zones kept serving).",
             registry=self.registry,
         )
-
-    def observe(self, event: QueryEvent) -> None:
-        key = (event.zone, event.qtype, event.rcode, event.policy)
-        counter = self._query_counters.get(key)
-        if counter is None:  # first query of its kind: name its labels once
-            counter = self._query_counters[key] = self.queries.labels(
-                zone=names.to_text(event.zone) if event.zone is not None else "",
-                qtype=type_name(event.qtype),
-                rcode=RCODE_NAMES.get(event.rcode, str(event.rcode)),
-                policy=event.policy or "",
-            )
-        counter.inc()
-        self.answer_seconds.observe(event.seconds)
 
     def set_health(self, statuses: Mapping[str, bool]) -> None:
         """Publish every check's status; checks no longer defined disappear."""
@@ -101,3 +73,38 @@ class Metrics:
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+
+class _QueryCollector(Collector):
+    """`r53emu_queries_total` and `r53emu_answer_seconds` from the handler's counts, made when
+    scraped (the answer path only increments plain counters)."""
+
+    def __init__(self, stats: QueryStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        queries = CounterMetricFamily(
+            "r53emu_queries",
+            "DNS queries answered, by hosted zone, type, rcode and routing policy.",
+            labels=["zone", "qtype", "rcode", "policy"],
+        )
+        # Copies: the event loop's thread may count a query while another thread scrapes.
+        for (zone, qtype, rcode, policy), count in self.stats.queries.copy().items():
+            queries.add_metric(
+                [
+                    names.to_text(zone) if zone is not None else "",
+                    type_name(qtype),
+                    RCODE_NAMES.get(rcode, str(rcode)),
+                    policy or "",
+                ],
+                count,
+            )
+        yield queries
+        cumulative = list(accumulate(self.stats.bucket_counts.copy()))
+        bounds = [str(bound) for bound in LATENCY_BUCKETS] + ["+Inf"]
+        yield HistogramMetricFamily(
+            "r53emu_answer_seconds",
+            "Time from receiving a query to having its reply, in seconds.",
+            buckets=list(zip(bounds, cumulative, strict=True)),
+            sum_value=self.stats.seconds_total,
+        )

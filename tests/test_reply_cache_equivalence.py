@@ -233,3 +233,28 @@ def test_multivalue_draws_from_the_cache_are_random_subsets() -> None:
     assert all(set(answer) <= universe for answer in seen)
     assert len({frozenset(answer) for answer in seen}) > 1  # different draws
     assert len({tuple(answer) for answer in seen}) > len({frozenset(a) for a in seen})  # orders
+
+
+def test_a_health_change_drops_only_the_answers_that_asked_about_it() -> None:
+    """Cached answers that consulted no changed check survive a health change; an answer that
+    consulted one is answered afresh."""
+    fast = handler(True)
+    questions = {
+        name: wire_query((name, "A", False, False, None, True, False, "127.0.0.1"))
+        for name in ("www.example.test.", "web.example.test.")
+    }
+    for packet in questions.values():
+        fast.handle(packet, "127.0.0.1", "udp")
+    assert fast.replies is not None
+    assert len(fast.replies) == 2
+    fast.health = HealthSnapshot({"demo-http": True, "blue-gate": False})  # web's check same
+    fast.handle(questions["www.example.test."], "127.0.0.1", "udp")
+    assert len(fast.replies) == 2
+    fast.health = HealthSnapshot({"demo-http": False, "blue-gate": False})
+    fast.handle(questions["www.example.test."], "127.0.0.1", "udp")
+    assert len(fast.replies) == 1  # web's failover answer asked about demo-http: dropped
+    answer = answers_of(fast.handle(questions["web.example.test."], "127.0.0.1", "udp"))
+    slow = handler(False)
+    slow.health = fast.health
+    assert answer == answers_of(slow.handle(questions["web.example.test."], "127.0.0.1", "udp"))
+    assert len(fast.replies) == 2
