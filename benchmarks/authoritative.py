@@ -54,6 +54,8 @@ STARTUP_TIMEOUT = 600.0  # seconds; 100k record sets load in tens of seconds tod
 RATED_QPS = 20_000  # the issue's latency target: p99 < 1 ms at 20k q/s
 RELOAD_LOAD_QPS = 1000  # a steady client during a reload: does it see errors or stalls?
 LOAD_MARGIN = 1.0  # seconds of that load before and after the reload
+SOAK_SAMPLE = 10.0  # seconds between RSS readings during a soak
+SOAK_MINUTE = 60.0  # the issue compares the RSS at the end with the RSS after the first minute
 
 
 # --- query mixes -------------------------------------------------------------------------------
@@ -84,11 +86,16 @@ MIXES: tuple[Mix, ...] = (
     Mix("static A over TCP", "simple", tcp=True),
 )
 STATIC = MIXES[0]
+# The soak asks for every owner name of every family (and names that don't exist), with ECS.
+SOAK = Mix("soak: every family + ECS", "every", subnet=zonegen.FRANKFURT_SUBNET)
+SOAK_FAMILIES = (*(name for name, _, _ in zonegen.FAMILIES), "nxdomain")
 
 
 def query_lines(plan: zonegen.ZonePlan, mix: Mix) -> list[str]:
-    """dnsperf's input: one `name type` line per owner name of the mix's family."""
-    return [f"{name} {mix.qtype}" for name in plan.owner_names(mix.family)]
+    """dnsperf's input: one `name type` line per owner name of the mix's family (`every`:
+    of each family in turn)."""
+    families = SOAK_FAMILIES if mix.family == "every" else (mix.family,)
+    return [f"{name} {mix.qtype}" for family in families for name in plan.owner_names(family)]
 
 
 def ecs_option(subnet: str) -> str:
@@ -210,6 +217,7 @@ class Settings:
     seconds: int
     p99: bool
     workdir: Path
+    soak: int = 0  # seconds of the soak run (0: none)
 
 
 def dnsperf_command(
@@ -292,6 +300,48 @@ def reload_under_load(
             load.send_signal(signal.SIGINT)  # dnsperf stops and prints its statistics
             load.wait(timeout=60)
     return seconds, read_dnsperf_output(output, command, load.returncode)
+
+
+@dataclass
+class SoakReport:
+    """A long run at the peak rate: what dnsperf saw and the server's RSS along the way."""
+
+    seconds: int
+    result: DnsperfResult = field(default_factory=DnsperfResult)
+    rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds in, MB)
+
+    @property
+    def rss_mb_after_minute(self) -> float:
+        """The first reading at or after one minute (the first reading in a shorter run)."""
+        later = [mb for at, mb in self.rss_mb if at >= SOAK_MINUTE]
+        return later[0] if later else self.rss_mb[0][1]
+
+    @property
+    def growth(self) -> float:
+        """RSS at the end over RSS after the first minute, minus 1."""
+        return self.rss_mb[-1][1] / self.rss_mb_after_minute - 1
+
+
+def soak(settings: Settings, server_pid: int, port: int, queries: Path, seconds: int) -> SoakReport:
+    """dnsperf at full speed for `seconds`, reading the server's RSS every SOAK_SAMPLE s."""
+    report = SoakReport(seconds)
+    command = dnsperf_command(settings, port, queries, SOAK, seconds=seconds, verbose=False)
+    output = settings.workdir / "dnsperf-soak.out"
+    began = time.monotonic()
+    with output.open("w") as out:
+        load = subprocess.Popen(pinned(LOADGEN_CORE, command), stdout=out, stderr=out)
+        try:
+            while load.poll() is None:
+                # A benchmark's pacing: readings at a steady interval while the load runs.
+                time.sleep(min(SOAK_SAMPLE, max(0.05, began + seconds - time.monotonic())))
+                mb = memory_kb(server_pid)["VmRSS"] / 1024
+                report.rss_mb.append((time.monotonic() - began, mb))
+        finally:
+            if load.poll() is None:
+                load.send_signal(signal.SIGINT)
+            load.wait(timeout=60)
+    report.result = read_dnsperf_output(output, command, load.returncode)
+    return report
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -460,6 +510,7 @@ class SizeReport:
     reload_load: DnsperfResult | None = None  # the client's view of the reload under load
     ceiling_runs: list[float] = field(default_factory=list)  # q/s before and after r53emu
     rows: list[Row] = field(default_factory=list)
+    soak: SoakReport | None = None
 
 
 def measure_size(settings: Settings, size: int, mixes: Sequence[Mix], reloads: int) -> SizeReport:
@@ -469,7 +520,7 @@ def measure_size(settings: Settings, size: int, mixes: Sequence[Mix], reloads: i
     zones = settings.workdir / f"zones-{size}"
     plan = zonegen.write_zones(zones, size)
     files = {}
-    for mix in (STATIC, *mixes):
+    for mix in (STATIC, *mixes, *((SOAK,) if settings.soak else ())):
         path = settings.workdir / f"queries-{size}-{mix.family}.txt"
         path.write_text("\n".join(query_lines(plan, mix)) + "\n")
         files[mix.family] = path
@@ -524,6 +575,9 @@ def measure_r53emu(
         if static is not None:
             rows += rated_rows(settings, port, files[STATIC.family], static)
         report.rss_mb_after_load = memory_kb(server.pid)["VmRSS"] / 1024
+        if settings.soak:
+            print(f"[{size} record sets] soak for {settings.soak} s ...", file=sys.stderr)
+            report.soak = soak(settings, server.pid, port, files[SOAK.family], settings.soak)
         for _ in range(reloads):
             print(f"[{size} record sets] POST /reload ...", file=sys.stderr)
             report.reload_s.append(reload_seconds(admin))
@@ -600,7 +654,18 @@ def format_report(report: SizeReport) -> str:
             f"the client sent {load.sent:,}, lost {load.lost}, worst latency "
             f"{_ms(load.max_latency)} ms, rcodes {codes}"
         )
+    if report.soak is not None:
+        lines.append(format_soak(report.soak))
     return "\n".join(lines)
+
+
+def format_soak(soak: SoakReport) -> str:
+    result = soak.result
+    return (
+        f"soak ({SOAK.label}, {soak.seconds} s at full speed): {result.qps:,.0f} q/s, "
+        f"lost {result.lost}; RSS {soak.rss_mb_after_minute:.1f} MB after the first minute, "
+        f"{soak.rss_mb[-1][1]:.1f} MB at the end ({soak.growth:+.1%})"
+    )
 
 
 def to_json(reports: list[SizeReport], settings: Settings, argv: Sequence[str]) -> dict[str, Any]:
@@ -613,6 +678,11 @@ def to_json(reports: list[SizeReport], settings: Settings, argv: Sequence[str]) 
             | {"lost_share": row.result.lost_share}
             for row in report.rows
         ]
+        if report.soak is not None:
+            entry["soak"] |= {
+                "rss_mb_after_minute": report.soak.rss_mb_after_minute,
+                "growth": report.soak.growth,
+            }
         sizes.append(entry)
     return {
         "command": ["benchmarks/authoritative.py", *argv],
@@ -660,6 +730,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reloads", type=int, default=1, help="POST /reload this many times")
     parser.add_argument("--no-p99", action="store_true", help="run dnsperf without -v")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="after the mixes, run every family at full speed this long, reading the RSS "
+        "(issue 7's stability target: --soak 300)",
+    )
     return parser
 
 
@@ -677,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dnsperf = find_dnsperf()
     reports = []
     with tempfile.TemporaryDirectory(prefix="r53emu-bench-") as workdir:
-        settings = Settings(dnsperf, seconds, not args.no_p99, Path(workdir))
+        settings = Settings(dnsperf, seconds, not args.no_p99, Path(workdir), args.soak)
         for size in sizes:
             report = measure_size(settings, size, mixes, args.reloads)
             reports.append(report)

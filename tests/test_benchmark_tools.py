@@ -389,3 +389,30 @@ def test_reload_under_load_reports_what_a_steady_client_saw(
     assert seen.lost == 0
     assert seen.rcodes == {"NOERROR": seen.completed}
     assert 0 < seen.max_latency < 5.0  # dnsperf's timeout: a stalled server would lose queries
+
+
+@pytest.mark.skipif(shutil.which("dnsperf") is None, reason="dnsperf is not installed")
+def test_a_short_soak_reads_the_rss_along_the_way(
+    plan: zonegen.ZonePlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The soak runs every family with ECS at full speed, reads the server's RSS several times
+    and compares the last reading with the first minute's (here: the first reading)."""
+    monkeypatch.setattr(authoritative, "SOAK_SAMPLE", 0.5)
+    dnsperf = shutil.which("dnsperf")
+    assert dnsperf is not None
+    queries = tmp_path / "queries.txt"
+    lines = authoritative.query_lines(plan, authoritative.SOAK)
+    assert {line.split(".")[0].rstrip("0123456789") for line in lines} >= {"s", "w", "ip", "nx"}
+    queries.write_text("\n".join(lines) + "\n")
+    settings = authoritative.Settings(dnsperf, seconds=1, p99=False, workdir=tmp_path, soak=2)
+    process, port, _admin, _ = authoritative.start_r53emu(plan.directory)
+    try:
+        report = authoritative.soak(settings, process.pid, port, queries, settings.soak)
+    finally:
+        process.stop()
+    assert report.result.completed > 0
+    assert report.result.lost == 0
+    assert len(report.rss_mb) >= 3
+    assert all(mb > 10 for _, mb in report.rss_mb)
+    assert report.rss_mb_after_minute == report.rss_mb[0][1]
+    assert "after the first minute" in authoritative.format_soak(report)
