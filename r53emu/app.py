@@ -14,7 +14,6 @@ import logging
 import random
 import socket
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,7 +26,7 @@ from r53emu.binderrors import BindError, bind_failure_message, system_error
 from r53emu.errors import ZoneLoadError
 from r53emu.handler import QueryHandler
 from r53emu.health import HealthSnapshot
-from r53emu.listeners import TcpListener, UdpListener
+from r53emu.listeners import TcpConnection, UdpListener
 from r53emu.locator import Locator
 from r53emu.lookup import lookup
 from r53emu.metrics import Metrics
@@ -48,7 +47,6 @@ A_TYPE = RECORD_TYPES["A"]
 CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
 WATCH_DEBOUNCE_MS = 300  # an editor's save is often several writes: reload once they settle
 
-ConnectionCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ class R53Emu:
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         # Open TCP connections, so stop() can end them instead of waiting out their idle timeout.
-        self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
+        self._connections: set[TcpConnection] = set()
         self.port: int | None = None
         self.metrics = Metrics(self.handler.stats)
         self.query_log: QueryLog | None = None
@@ -278,8 +276,10 @@ class R53Emu:
                 raise BindError(bind_failure_message(exc, host, wanted)) from exc
             port = udp.get_extra_info("sockname")[1]
             try:
-                self._tcp = await asyncio.start_server(
-                    self._tracked(TcpListener(self.handler, self.config.tcp_idle_timeout)),
+                self._tcp = await loop.create_server(
+                    lambda: TcpConnection(
+                        self.handler, self.config.tcp_idle_timeout, self._connections
+                    ),
                     host,
                     port,
                     reuse_address=True,
@@ -293,22 +293,6 @@ class R53Emu:
             self.port = port
             return
         raise BindError(f"no port on {host} is free for both UDP and TCP")
-
-    def _tracked(self, listener: TcpListener) -> ConnectionCallback:
-        """`listener`, registering each connection while it is open."""
-
-        async def serve_connection(
-            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-        ) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            self._connections[writer] = task
-            try:
-                await listener(reader, writer)
-            finally:
-                del self._connections[writer]
-
-        return serve_connection
 
     async def stop(self) -> None:
         """Stop listening and end open TCP connections; returns once all are closed."""
@@ -342,16 +326,15 @@ class R53Emu:
 
     async def _close_connections(self) -> None:
         # Without this, Python >= 3.12's wait_closed() waits for idle clients to time out
-        # (10 s: as long as `docker stop` waits before SIGKILL), and on 3.11 asyncio.run() cancels
-        # their tasks mid-read and logs a CancelledError traceback. Closing the transport
-        # instead ends each read loop with EOF: a reply being written is still flushed.
-        for writer in list(self._connections):
-            writer.close()
-        pending = set(self._connections.values())
+        # (10 s: as long as `docker stop` waits before SIGKILL). A reply being written is still
+        # flushed; a client that stopped reading ours is cut off after CLOSE_GRACE.
+        for connection in list(self._connections):
+            connection.close()
+        pending = {connection.closed for connection in self._connections}
         if pending:
             _done, stuck = await asyncio.wait(pending, timeout=CLOSE_GRACE)
-            for writer in list(self._connections):
-                writer.transport.abort()  # a client that stopped reading our reply
+            for connection in list(self._connections):
+                connection.close(abort=True)
             if stuck:
                 await asyncio.wait(stuck, timeout=CLOSE_GRACE)
 

@@ -292,3 +292,28 @@ async def test_tcp_exchange_returns_what_arrived_when_reset() -> None:
     finally:
         peer.join(timeout=5)
         listener.close()
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_reads_late_gets_every_reply_in_order(
+    patient_server: Address,
+) -> None:
+    """A client that pipelines 40,000 queries without reading (the server's send buffers fill
+    and it stops reading) still gets every reply, in order, once it reads; meanwhile the
+    server answers others."""
+    count = 40_000
+    queries = b"".join(_frame(_wire("one.tcp.test.", ident=i % 65536)) for i in range(count))
+    reader, writer = await asyncio.open_connection(*patient_server)
+    try:
+        writer.write(queries)
+        await asyncio.sleep(0.5)  # let the server fill its buffers towards this client
+        other = await udp_exchange(_wire("two.tcp.test.", ident=7), patient_server, timeout=2.0)
+        assert other is not None
+        assert _texts(other) == {"two.tcp.test. 60 IN A 192.0.2.2"}
+        idents = []
+        for _ in range(count):
+            reply = await _read_frame(reader, timeout=10.0)
+            idents.append(int.from_bytes(reply[:2], "big"))
+        assert idents == [i % 65536 for i in range(count)]
+    finally:
+        writer.close()
