@@ -32,17 +32,51 @@ class ZoneLoadError(Exception):
         self.errors = tuple(errors)
 
 
-@dataclass(frozen=True, slots=True)
+_KEY, _INDEX, _ATTRIBUTE = 0, 1, 2  # how `Field.child` joins a key to the path
+
+
 class Field:
     """A position in a zone file: the file, the dotted field path and its line.
 
     `Field.child` follows a key or index and picks up the line where that key or item stands, so
-    code that walks a parsed file can report errors without tracking lines itself.
+    code that walks a parsed file can report errors without tracking lines itself. A Field is
+    not changed once made. Loading a zone makes about ten per record set and reads the path of
+    very few (those with an error), so a child's path is only worked out when it is read.
     """
 
-    file: str
-    path: str
-    line: int
+    __slots__ = ("_key", "_parent", "_path", "_step", "file", "line")
+
+    def __init__(
+        self,
+        file: str,
+        path: str | None,
+        line: int,
+        parent: Field | None = None,
+        key: Any = None,
+        step: int = 0,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self._path = path  # None until worked out from the parent, the key and the step
+        self._parent = parent
+        self._key = key  # the key's shown name, or the key or index itself
+        self._step = step  # _KEY, _INDEX or _ATTRIBUTE: how the key joins the parent's path
+
+    @property
+    def path(self) -> str:
+        path = self._path
+        if path is None:
+            assert self._parent is not None
+            parent, key = self._parent.path, self._key
+            if self._step == _INDEX:
+                path = f"{parent}[{key}]"
+            elif self._step == _KEY:
+                name = key if isinstance(key, str) else str(key)
+                path = (f"{parent}.{name}" if parent else name) if name else parent
+            else:
+                path = f"{parent}.{key}" if parent else str(key)
+            self._path = path
+        return path
 
     def child(self, container: Any, key: Any) -> Field:
         """The field at `container[key]`, where `container` is the value at this field.
@@ -52,16 +86,23 @@ class Field:
         `weighted_routing_policy.weight`, and its errors must still name `Weight` alone.
         """
         if isinstance(container, LineDict):
-            name = container.name_of(key)
-            if not name:
-                return Field(self.file, self.path, container.line_of(key))
-            path = f"{self.path}.{name}" if self.path else name
-            return Field(self.file, path, container.line_of(key))
+            line = container.key_lines.get(key, container.line)
+            return Field(self.file, None, line, self, container.key_names.get(key, key), _KEY)
         if isinstance(container, LineList):
-            return Field(self.file, f"{self.path}[{key}]", container.line_of(key))
-        if isinstance(key, int):
-            return Field(self.file, f"{self.path}[{key}]", self.line)
-        return Field(self.file, f"{self.path}.{key}" if self.path else str(key), self.line)
+            return Field(self.file, None, container.line_of(key), self, key, _INDEX)
+        step = _INDEX if isinstance(key, int) else _ATTRIBUTE
+        return Field(self.file, None, self.line, self, key, step)
 
     def error(self, message: str) -> ZoneError:
         return ZoneError(self.file, self.line, self.path, message)
+
+    def __repr__(self) -> str:
+        return f"Field(file={self.file!r}, path={self.path!r}, line={self.line!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Field):
+            return NotImplemented
+        return (self.file, self.path, self.line) == (other.file, other.path, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.path, self.line))

@@ -36,7 +36,9 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
     if isinstance(value, bool):
         number = None
     elif isinstance(value, int):
-        number = value
+        # A plain int: a SourceInt keeps its source text in a dict of its own, and the catalog
+        # would keep that for every TTL and weight it holds.
+        number = int(value)
     elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         number = int(value.strip())
     if number is None:
@@ -95,6 +97,26 @@ def read_str(value: Any, where: Field, errors: list[ZoneError]) -> str | None:
         return None
     errors.append(where.error(f"expected text, found {_kind(value)}"))
     return None
+
+
+def read_str_at(mapping: LineDict, key: str, where: Field, errors: list[ZoneError]) -> str | None:
+    """`read_str` of `mapping[key]`, where `mapping` is the value at `where`.
+
+    This and `read_int_at` make the key's `Field` only to report a problem: loading a large zone
+    reads millions of fields and reports few.
+    """
+    value = mapping[key]
+    return value if isinstance(value, str) else read_str(value, where.child(mapping, key), errors)
+
+
+def read_int_at(
+    mapping: LineDict, key: str, where: Field, errors: list[ZoneError], low: int, high: int
+) -> int | None:
+    """`read_int` of `mapping[key]`, where `mapping` is the value at `where`."""
+    value = mapping[key]
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return int(value)
+    return read_int(value, where.child(mapping, key), errors, low, high)
 
 
 def read_bool(value: Any, where: Field, errors: list[ZoneError]) -> bool | None:

@@ -8,6 +8,8 @@ back to a client keep the bytes it sent.
 
 from __future__ import annotations
 
+import re
+
 from r53emu.escapes import unescape_at
 
 Name = tuple[bytes, ...]
@@ -18,6 +20,9 @@ WILDCARD = b"*"
 
 # Route 53 returns every byte other than these as a three-digit octal escape (DomainNameFormat).
 _PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*")
+_PLAIN_LABEL = re.compile(rb"[a-zA-Z0-9_*-]*")  # a label of _PLAIN bytes only
+# Text that `parse` reads as it is written: printable ASCII other than the backslash.
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x5b\x5d-\x7e]+")
 
 
 class InvalidName(ValueError):
@@ -26,7 +31,7 @@ class InvalidName(ValueError):
 
 def lower(name: Name) -> Name:
     """The lookup key of `name`: ASCII letters lower-cased, other bytes as they are."""
-    return tuple(label.lower() for label in name)
+    return tuple(map(bytes.lower, name))
 
 
 def parse(text: str) -> Name:
@@ -38,6 +43,10 @@ def parse(text: str) -> Name:
     """
     if text in ("", "."):
         return ()
+    plain = _plain_labels(text)
+    if plain is not None:
+        check(plain, text)
+        return plain
     labels: list[bytes] = []
     current = bytearray()
     raw = text.encode("utf-8")
@@ -67,6 +76,17 @@ def parse(text: str) -> Name:
     return tuple(labels)
 
 
+def _plain_labels(text: str) -> Name | None:
+    """The labels of a name without escapes, odd bytes or empty labels (nearly every name), or
+    None for `parse` to read it byte by byte and say what is wrong."""
+    if not _PRINTABLE_ASCII.fullmatch(text):
+        return None
+    labels = text.encode("ascii").split(b".")
+    if not labels[-1]:
+        labels.pop()  # the trailing dot of an absolute name
+    return None if b"" in labels else tuple(labels)
+
+
 def _unprintable(text: str, byte: int) -> str:
     """Why a raw byte cannot stand in a name: Route 53 wants it escaped (DomainNameFormat)."""
     if byte >= 0x80:
@@ -76,6 +96,12 @@ def _unprintable(text: str, byte: int) -> str:
 
 def check(name: Name, text: str = "") -> None:
     """Raise `InvalidName` unless every label is 1..63 bytes and the wire name is at most 255."""
+    if b"" in name or max(map(len, name), default=0) > MAX_LABEL or wire_length(name) > MAX_NAME:
+        _explain(name, text)
+
+
+def _explain(name: Name, text: str) -> None:
+    """Raise the `InvalidName` that says what is wrong with `name`, first problem first."""
     shown = text or to_text(name)
     for label in name:
         if not label:
@@ -90,7 +116,7 @@ def check(name: Name, text: str = "") -> None:
 
 def wire_length(name: Name) -> int:
     """Length of the uncompressed wire form, root byte included."""
-    return sum(len(label) + 1 for label in name) + 1
+    return sum(map(len, name)) + len(name) + 1
 
 
 def to_text(name: Name) -> str:
@@ -101,6 +127,8 @@ def to_text(name: Name) -> str:
 
 
 def _label_text(label: bytes) -> str:
+    if _PLAIN_LABEL.fullmatch(label):
+        return label.decode("ascii")
     return "".join(chr(b) if b in _PLAIN else f"\\{b:03o}" for b in label)
 
 

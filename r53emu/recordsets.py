@@ -11,7 +11,15 @@ from typing import Any
 
 from r53emu import names
 from r53emu.errors import Field, ZoneError
-from r53emu.fieldreaders import check_keys, read_bool, read_int, read_list, read_mapping, read_str
+from r53emu.fieldreaders import (
+    check_keys,
+    read_bool,
+    read_int_at,
+    read_list,
+    read_mapping,
+    read_str,
+    read_str_at,
+)
 from r53emu.model import AliasTarget, Rdata, RecordSet, Source
 from r53emu.names import Name
 from r53emu.rdata import RECORD_TYPES, InvalidValue, parse_value
@@ -34,6 +42,9 @@ class ZoneContext:
     zone_id: str
     default_ttl: int | None
     account: AccountRefs = field(default=NO_ACCOUNT)
+    # owner_name's results by text: routed groups repeat their owner, and their record sets
+    # then share one Name
+    owners: dict[str, Name] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -47,6 +58,13 @@ def owner_name(text: str, zone: ZoneContext) -> Name:
     optional, any case) is complete; a name ending in `.` outside the zone is an error (Route 53's
     wording); any other name is relative to the zone. Raises `names.InvalidName`.
     """
+    owner = zone.owners.get(text)
+    if owner is None:
+        owner = zone.owners[text] = _owner_name(text, zone)
+    return owner
+
+
+def _owner_name(text: str, zone: ZoneContext) -> Name:
     if text in ("", "@"):
         return zone.name
     key = names.lower(names.parse(text))
@@ -98,7 +116,7 @@ def parse_record_set(
     else:
         ttl, records = _read_ttl_and_records(mapping, where, zone, type_name, errors)
     if owner is not None and type_name is not None:
-        _check_wildcard(owner, type_name, where.child(mapping, "name"), errors)
+        _check_wildcard(owner, type_name, mapping, where, errors)
     if len(errors) > before or owner is None or type_name is None:
         return None
     return RecordSet(
@@ -124,9 +142,9 @@ def _read_set_identifier(
             at = where.child(mapping, "set_identifier")
             errors.append(at.error(f"required with {mapping.name_of(routing.policy_key)}"))
         return None
-    at = where.child(mapping, "set_identifier")
-    set_identifier = read_str(mapping["set_identifier"], at, errors)
+    set_identifier = read_str_at(mapping, "set_identifier", where, errors)
     if set_identifier is not None and not 1 <= len(set_identifier) <= MAX_SET_IDENTIFIER:
+        at = where.child(mapping, "set_identifier")
         errors.append(at.error(f"must be 1..{MAX_SET_IDENTIFIER} characters"))
     if routing.policy_key is None and not routing.conflicting:
         errors.append(
@@ -136,34 +154,34 @@ def _read_set_identifier(
 
 
 def _read_owner(
-    mapping: Any, where: Field, zone: ZoneContext, errors: list[ZoneError]
+    mapping: LineDict, where: Field, zone: ZoneContext, errors: list[ZoneError]
 ) -> Name | None:
-    at = where.child(mapping, "name")
     if "name" not in mapping:
-        errors.append(at.error('required (use "@" for the zone apex)'))
+        errors.append(where.child(mapping, "name").error('required (use "@" for the zone apex)'))
         return None
     # `name:` with nothing after it is YAML's null: the empty name, i.e. the apex.
-    text = "" if mapping["name"] is None else read_str(mapping["name"], at, errors)
+    text = "" if mapping["name"] is None else read_str_at(mapping, "name", where, errors)
     if text is None:
         return None
     try:
         return owner_name(text, zone)
     except names.InvalidName as exc:
-        errors.append(at.error(str(exc)))
+        errors.append(where.child(mapping, "name").error(str(exc)))
         return None
 
 
-def _read_type(mapping: Any, where: Field, errors: list[ZoneError]) -> str | None:
-    at = where.child(mapping, "type")
+def _read_type(mapping: LineDict, where: Field, errors: list[ZoneError]) -> str | None:
     if "type" not in mapping:
-        errors.append(at.error("required"))
+        errors.append(where.child(mapping, "type").error("required"))
         return None
-    text = read_str(mapping["type"], at, errors)
+    text = read_str_at(mapping, "type", where, errors)
     if text is None:
         return None
     if text.upper() not in RECORD_TYPES:
         errors.append(
-            at.error(f"{text!r} is not a Route 53 record type ({' '.join(sorted(RECORD_TYPES))})")
+            where.child(mapping, "type").error(
+                f"{text!r} is not a Route 53 record type ({' '.join(sorted(RECORD_TYPES))})"
+            )
         )
         return None
     return text.upper()
@@ -227,7 +245,7 @@ def _read_ttl_and_records(
         return None, ()
     ttl = zone.default_ttl
     if "ttl" in mapping:
-        ttl = read_int(mapping["ttl"], where.child(mapping, "ttl"), errors, 0, MAX_TTL)
+        ttl = read_int_at(mapping, "ttl", where, errors, 0, MAX_TTL)
     elif ttl is None:
         ttl_at = where.child(mapping, "ttl")
         errors.append(ttl_at.error("required (or give the zone a default `ttl:`)"))
@@ -243,30 +261,35 @@ def _read_ttl_and_records(
         errors.append(at.error(f"a {type_name} record set holds exactly one value"))
     parsed: list[Rdata] = []
     for index, value in enumerate(values):
-        value_at = at.child(values, index)
-        text = read_str(value, value_at, errors)
+        text = value if isinstance(value, str) else read_str(value, at.child(values, index), errors)
         if text is None:
             continue
         try:
             rdata = parse_value(type_name, text)
         except InvalidValue as exc:
-            errors.append(value_at.error(str(exc)))
+            errors.append(at.child(values, index).error(str(exc)))
             continue
-        if any(rdata.wire == seen.wire for seen in parsed):
-            errors.append(value_at.error(f"duplicate value {text!r} in one record set"))
+        if parsed and any(rdata.wire == seen.wire for seen in parsed):
+            duplicate = f"duplicate value {text!r} in one record set"
+            errors.append(at.child(values, index).error(duplicate))
             continue
         parsed.append(rdata)
     return ttl, tuple(parsed)
 
 
-def _check_wildcard(owner: Name, type_name: str, at: Field, errors: list[ZoneError]) -> None:
+def _check_wildcard(
+    owner: Name, type_name: str, mapping: LineDict, where: Field, errors: list[ZoneError]
+) -> None:
     """Only a whole leftmost `*` label is a wildcard (semantics §2.4); never for NS."""
-    if owner and b"*" in owner[0] and owner[0] != b"*":
+    if not owner or b"*" not in owner[0]:
+        return
+    at = where.child(mapping, "name")
+    if owner[0] != b"*":
         errors.append(
             at.error(
                 f"{names.to_text(owner)}: a partial-label wildcard is not supported by Route 53 "
                 "(only a whole leftmost `*` label is a wildcard)"
             )
         )
-    if owner and owner[0] == b"*" and type_name == "NS":
+    if owner[0] == b"*" and type_name == "NS":
         errors.append(at.error("NS record sets cannot have a wildcard name"))

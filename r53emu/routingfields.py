@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from r53emu import geography
 from r53emu.cidr_file import LOCATION_NAME
@@ -25,6 +25,7 @@ from r53emu.fieldreaders import (
     read_int,
     read_mapping,
     read_str,
+    read_str_at,
 )
 from r53emu.geocodes import read_continent, read_country, read_region, read_subdivision
 from r53emu.model import (
@@ -87,11 +88,11 @@ class AccountRefs:
 NO_ACCOUNT = AccountRefs()
 
 
-@dataclass(frozen=True, slots=True)
-class Routing:
+class Routing(NamedTuple):
     """The routing fields read from one record set (no policy key = simple routing).
 
-    `conflicting` is set when several policy keys were given (an error already reported).
+    `conflicting` is set when several policy keys were given (an error already reported). A
+    NamedTuple rather than a frozen dataclass: one is made per record set, in half the time.
     """
 
     attributes: RoutingAttributes | None = None
@@ -119,7 +120,7 @@ def read_routing(
 
     Record sets without routing keys (nearly all of them) return at once.
     """
-    if not any(key in mapping for key in ROUTING_KEYS):
+    if mapping.keys().isdisjoint(ROUTING_KEYS):
         return SIMPLE
     health_check_id = _read_health_check_id(mapping, where, account, errors)
     keys = [key for key in POLICY_KEYS if key in mapping]
@@ -149,9 +150,9 @@ def _read_health_check_id(
 ) -> str | None:
     if "health_check_id" not in mapping:
         return None
-    at = where.child(mapping, "health_check_id")
-    check_id = read_str(mapping["health_check_id"], at, errors)
+    check_id = read_str_at(mapping, "health_check_id", where, errors)
     if check_id is not None and check_id not in account.health_check_ids:
+        at = where.child(mapping, "health_check_id")
         errors.append(at.error(f"no health check {check_id!r} in any `health_checks:` section"))
         return None
     return check_id

@@ -280,8 +280,11 @@ def _index(header: ZoneHeader, groups: dict[GroupKey, list[Entry]], count: int) 
         nodes[name][rtype] = RecordGroup(name, rtype, record_sets[0].policy, record_sets)
     existing = {header.name}
     for name in nodes:
-        existing.update(names.ancestors(name, header.name))
-        existing.add(name)
+        # Each owner with its ancestors up to the first one already known (the apex at the
+        # latest: every owner lies within the zone), rather than all of them for every owner.
+        while name not in existing:
+            existing.add(name)
+            name = name[1:]
     cuts = frozenset(name for name, node in nodes.items() if NS in node and name != header.name)
     ns_group = nodes[header.name][NS]
     return Zone(

@@ -10,9 +10,10 @@ them (health checks, CIDR collections).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from r53emu import apexdefaults, names
 from r53emu.accountfile import ACCOUNT_KEYS, AccountSections
@@ -29,7 +30,7 @@ from r53emu.model import Catalog, Source, Zone
 from r53emu.names import Name
 from r53emu.recordsets import MAX_TTL, ZoneContext, group_key_of, parse_record_set
 from r53emu.routingfields import AccountRefs
-from r53emu.sourcefile import LineDict, LineList, SourceError, duplicate_keys, load
+from r53emu.sourcefile import LineDict, LineList, SourceError, load_document
 from r53emu.zonebuild import Entry, ZoneHeader, build_zone
 
 ZONE_KEYS = ("zone", "id", "comment", "ttl", "soa", "nameservers", "record_sets", "record_limit")
@@ -37,6 +38,7 @@ SOA_KEYS = ("mname", "rname", "serial", "refresh", "retry", "expire", "minimum",
 DEFAULT_RECORD_LIMIT = 10_000  # Route 53 quota, records per hosted zone (semantics §1.5)
 _ZONE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 ZONE_SUFFIXES = (".yaml", ".yml", ".json")
+_T = TypeVar("_T")
 
 
 def zone_files(directory: Path) -> list[Path]:
@@ -85,8 +87,9 @@ def _load_catalog(directory: Path) -> Catalog:
     refs = account.refs()
     zones: dict[Name, Zone] = {}
     defined: dict[Name, Source] = {}
-    for path, document in documents:
+    for path, document in _handed_out(documents):
         loaded = zone_of_document(path, document, refs, errors)
+        del document  # a file's values are garbage once its zone is built
         if loaded is None:
             continue
         if loaded.name in defined:
@@ -114,6 +117,18 @@ def _load_catalog(directory: Path) -> Catalog:
     )
 
 
+def _handed_out(items: list[_T]) -> Iterator[_T]:
+    """The items of `items` in order, each dropped from the list as it is handed out.
+
+    Whoever takes an item then holds the only reference to it: a reload holds the catalog in
+    service, the documents and the new catalog at once, and this frees each document as soon as
+    its zone is built.
+    """
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def _in_file_order(errors: list[ZoneError], paths: list[Path]) -> list[ZoneError]:
     """File by file (in name order), each file's errors by line (stable for one line)."""
     rank = {str(path): index for index, path in enumerate(paths)}
@@ -124,13 +139,12 @@ def read_document(path: Path, errors: list[ZoneError]) -> LineDict | None:
     """The top-level mapping of one file (errors appended); None when there is none to read."""
     file = str(path)
     try:
-        document = load(path)
+        document, repeated = load_document(path)
     except SourceError as exc:
         errors.append(ZoneError(file, exc.line, "", exc.message))
         return None
     if document is None:
         return None  # an empty file defines nothing
-    repeated = duplicate_keys(document)
     if repeated:
         # Which of the two values was meant is unknowable: report them all, check nothing else.
         errors.extend(
