@@ -186,21 +186,37 @@ def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Lin
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> SourceInt:
-    number = SourceInt(loader.construct_yaml_int(node))
+    number = SourceInt(_unreadable_as(loader.construct_yaml_int, node, "an integer"))
     number.text = node.value
     return number
 
 
 def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> SourceFloat:
-    number = SourceFloat(loader.construct_yaml_float(node))
+    number = SourceFloat(_unreadable_as(loader.construct_yaml_float, node, "a number"))
     number.text = node.value
     return number
+
+
+def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+    return bool(_unreadable_as(loader.construct_yaml_bool, node, "true or false"))
+
+
+def _unreadable_as(construct: Any, node: yaml.ScalarNode, what: str) -> Any:
+    """`construct(node)`, or the YAML error a scalar PyYAML cannot read gets (such as `0x_`,
+    which its resolver takes for an integer, or `!!int abc`): with the line, never a crash."""
+    try:
+        return construct(node)
+    except (ValueError, IndexError, KeyError):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read {node.value!r} as {what}", node.start_mark
+        ) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
 class _Unusual(Exception):

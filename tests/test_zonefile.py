@@ -613,3 +613,24 @@ def test_only_zone_files_at_the_top_of_the_directory_are_read(tmp_path: Path) ->
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "c.yaml").write_text("zone: example.net\n", encoding="utf-8")
     assert set(load_catalog(tmp_path).zones) == {EXAMPLE, (b"example", b"org")}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0x_", "invalid YAML: cannot read '0x_' as an integer"),
+        ("0b_", "invalid YAML: cannot read '0b_' as an integer"),
+        ("!!int abc", "invalid YAML: cannot read 'abc' as an integer"),
+        ("!!float abc", "invalid YAML: cannot read 'abc' as a number"),
+        ("!!bool maybe", "invalid YAML: cannot read 'maybe' as true or false"),
+    ],
+)
+def test_scalars_yaml_cannot_read_are_errors_with_their_line(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    """A scalar PyYAML takes for a number or boolean but cannot read is a load error naming
+    the file and line, not a crash."""
+    (tmp_path / "bad.yaml").write_text(f"zone: bad.test\n# a comment\nttl: {value}\n")
+    with pytest.raises(ZoneLoadError) as raised:
+        load_catalog(tmp_path)
+    assert raised.value.errors == (ZoneError(str(tmp_path / "bad.yaml"), 3, "", message),)
