@@ -48,7 +48,6 @@ CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before abo
 WATCH_DEBOUNCE_MS = 300  # an editor's save is often several writes: reload once they settle
 
 
-
 @dataclass(frozen=True)
 class ServerConfig:
     """How to run r53emu; every field is a command-line flag and an R53EMU_* variable."""
