@@ -195,7 +195,10 @@ class ReplyCache:
         compiled = _compile(query, answer, key)
         drawn = _drawn_group(answer, catalog) if _is_drawn(answer) else None
         if compiled is None or (_is_drawn(answer) and drawn is None):
-            self._entries.setdefault(key, None)
+            if key not in self._entries:
+                # Never cached, until a check it asked about changes (its answer may shrink).
+                self._entries[key] = None
+                self._depends_on(key, checks)
             return
         if drawn is not None:
             entry = existing if isinstance(existing, _Drawn) else _new_drawn(drawn, health)
@@ -207,9 +210,12 @@ class ReplyCache:
             per_client.replies[_client_key(query, client_ip)] = compiled
         else:
             self._entries[key] = compiled
+        self._depends_on(key, checks)
+        self._size += 1
+
+    def _depends_on(self, key: bytes, checks: set[str]) -> None:
         for check in checks:
             self._by_check.setdefault(check, set()).add(key)
-        self._size += 1
 
     def _follow(self, catalog: Catalog, health: HealthView, rng: random.Random) -> None:
         """Catch up with a reload, a reseed (empty) or a health change (drop what it touched).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import dns.edns
 import dns.flags
@@ -258,3 +259,30 @@ def test_a_health_change_drops_only_the_answers_that_asked_about_it() -> None:
     slow.health = fast.health
     assert answer == answers_of(slow.handle(questions["web.example.test."], "127.0.0.1", "udp"))
     assert len(fast.replies) == 2
+
+
+def test_an_answer_too_big_to_cache_is_cached_once_health_makes_it_small(
+    tmp_path: Path,
+) -> None:
+    """A failover answer too big for the cache (the primary's) is cached after a health change
+    moves the answer to the small secondary."""
+    big = " ".join(f'"{"x" * 200}"' for _ in range(3))
+    (tmp_path / "account.yaml").write_text(
+        'health_checks:\n  gate: {type: RECOVERY_CONTROL, routing_control_state: "On"}\n'
+    )
+    (tmp_path / "big.yaml").write_text(
+        "zone: big.test\nrecord_sets:\n"
+        f"  - {{name: f, type: TXT, ttl: 60, records: ['{big}'], set_identifier: p,"
+        " failover_routing_policy: {type: PRIMARY}, health_check_id: gate}\n"
+        "  - {name: f, type: TXT, ttl: 60, records: ['\"small\"'], set_identifier: s,"
+        " failover_routing_policy: {type: SECONDARY}}\n"
+    )
+    zones = load_catalog(tmp_path)
+    fast = QueryHandler(zones, random.Random(1), cache_replies=True)
+    packet = dns.message.make_query("f.big.test.", "TXT", use_edns=0, payload=4096).to_wire()
+    assert len(fast.handle(packet, "127.0.0.1", "udp") or b"") > 512
+    assert fast.replies is not None
+    assert len(fast.replies) == 0
+    fast.health = HealthSnapshot({"gate": False})
+    assert answers_of(fast.handle(packet, "127.0.0.1", "udp")) == ['"small"']
+    assert len(fast.replies) == 1
