@@ -342,17 +342,13 @@ class _EventReader:
         mapping.line = line
         key_lines = mapping.key_lines
         duplicates: list[tuple[Any, int, int]] = []
-        next_event, plain_values = self.next_event, self.plain_values
+        next_event = self.next_event
         while True:
             event = next_event()
             cls = event.__class__
-            # Scalars without anchor or tag, the bulk of every file, are read here without a call.
+            # Scalars without anchor or tag, the bulk of every file, skip `node`'s dispatch.
             if cls is _ScalarEvent and event.anchor is None and event.tag is None:
-                key = event.value
-                if event.implicit[0]:
-                    key = plain_values.get(key, _UNREAD)
-                    if key is _UNREAD:
-                        key = self.scalar(event.value, True)
+                key = self.scalar(event.value, event.implicit[0])
                 key_line = event.start_mark.line + 1
                 if key_line == line:
                     key_line = line  # one int object for a flow mapping's lines, not one a key
@@ -364,11 +360,7 @@ class _EventReader:
                     raise _Unusual
             event = next_event()
             if event.__class__ is _ScalarEvent and event.anchor is None and event.tag is None:
-                value = event.value
-                if event.implicit[0]:
-                    value = plain_values.get(value, _UNREAD)
-                    if value is _UNREAD:
-                        value = self.scalar(event.value, True)
+                value = self.scalar(event.value, event.implicit[0])
             else:
                 value = self.node(event)[0]
             if key in mapping:
@@ -384,17 +376,12 @@ class _EventReader:
     def sequence(self, line: int) -> LineList:
         items: list[Any] = []
         item_lines: list[int] = []
-        next_event, plain_values = self.next_event, self.plain_values
+        next_event = self.next_event
         while True:
             event = next_event()
             cls = event.__class__
             if cls is _ScalarEvent and event.anchor is None and event.tag is None:
-                value = event.value
-                if event.implicit[0]:
-                    value = plain_values.get(value, _UNREAD)
-                    if value is _UNREAD:
-                        value = self.scalar(event.value, True)
-                items.append(value)
+                items.append(self.scalar(event.value, event.implicit[0]))
                 item_line = event.start_mark.line + 1
                 item_lines.append(line if item_line == line else item_line)
             elif cls is _SequenceEnd:
