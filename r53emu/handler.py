@@ -64,8 +64,8 @@ class QueryHandler:
         self.resolve = resolve
         self.health = health
         self.locator: Locator | None = None
-        self.observers: list[QueryObserver] = []  # told of every answered query (log, metrics)
-        # Replies to questions whose answer needs no choosing, reused (r53emu.replycache).
+        self.observers: list[QueryObserver] = []  # told of every answered query (query log, plugin)
+        # The fast path: replies made once, reused for the same question (r53emu.replycache).
         self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
         self.stats = QueryStats()  # counts for the metrics, kept cheaply in the answer path
 
