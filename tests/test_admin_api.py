@@ -120,6 +120,9 @@ async def test_metrics_count_queries_by_zone_type_rcode_and_policy(admin: Admin)
     assert float(samples[nxdomain]) == 1
     assert float(samples[refused]) == 1
     assert float(samples["r53emu_answer_seconds_count"]) == 5
+    assert float(samples['r53emu_answer_seconds_bucket{le="+Inf"}']) == 5
+    assert 0 < float(samples['r53emu_answer_seconds_bucket{le="0.25"}']) <= 5
+    assert 0 < float(samples["r53emu_answer_seconds_sum"]) < 5
     assert float(samples['r53emu_health_check_healthy{check_id="web"}']) == 1
     assert float(samples["r53emu_reloads_total"]) == 0
     assert float(samples["r53emu_reload_failures_total"]) == 0
