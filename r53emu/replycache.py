@@ -192,9 +192,10 @@ class ReplyCache:
         existing = self._entries.get(key)
         if key in self._entries and not isinstance(existing, _PerClient | _Drawn):
             return  # cached already, or never cacheable
-        compiled = _compile(query, answer, key)
-        drawn = _drawn_group(answer, catalog) if _is_drawn(answer) else None
-        if compiled is None or (_is_drawn(answer) and drawn is None):
+        is_drawn = _is_drawn(answer)
+        drawn = _drawn_group(answer, catalog) if is_drawn else None
+        compiled = None if is_drawn and drawn is None else _compile(query, answer, key)
+        if compiled is None:
             if key not in self._entries:
                 # Never cached, until a check it asked about changes (its answer may shrink).
                 self._entries[key] = None
