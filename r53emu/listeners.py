@@ -56,7 +56,8 @@ class TcpConnection(asyncio.Protocol):
         self.idle_timeout = idle_timeout
         self.connections = connections
         self.transport: asyncio.Transport | None = None
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self.closed: asyncio.Future[None] = self._loop.create_future()
         self._client_ip = "0.0.0.0"
         self._pending = bytearray()  # the start of a message not yet whole
         self._last_message = 0.0  # loop time of the last whole message (or of connecting)
@@ -69,9 +70,8 @@ class TcpConnection(asyncio.Protocol):
         if peer:
             self._client_ip = peer[0]
         self.connections.add(self)
-        loop = asyncio.get_running_loop()
-        self._last_message = loop.time()
-        self._idle = loop.call_later(self.idle_timeout, self._close_if_idle)
+        self._last_message = self._loop.time()
+        self._idle = self._loop.call_later(self.idle_timeout, self._close_if_idle)
 
     def data_received(self, data: bytes) -> None:
         pending = self._pending
@@ -88,7 +88,7 @@ class TcpConnection(asyncio.Protocol):
             self._answer(message)
 
     def _answer(self, message: bytes) -> None:
-        self._last_message = asyncio.get_running_loop().time()
+        self._last_message = self._loop.time()
         reply = self.handler.handle(message, self._client_ip, "tcp")
         if reply is not None and self.transport is not None and not self.transport.is_closing():
             self.transport.write(len(reply).to_bytes(2) + reply)
@@ -100,15 +100,14 @@ class TcpConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
-        self._last_message = asyncio.get_running_loop().time()  # the client reads: not idle
+        self._last_message = self._loop.time()  # the client reads: not idle
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
 
     def _close_if_idle(self) -> None:
-        loop = asyncio.get_running_loop()
-        remaining = self._last_message + self.idle_timeout - loop.time()
+        remaining = self._last_message + self.idle_timeout - self._loop.time()
         if remaining > 0:
-            self._idle = loop.call_later(remaining, self._close_if_idle)
+            self._idle = self._loop.call_later(remaining, self._close_if_idle)
             return
         self._idle = None
         self.close(abort=self._writing_paused)  # a client that reads nothing gets no flush
