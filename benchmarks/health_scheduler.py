@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from r53emu.app import R53Emu, ServerConfig
-from r53emu.eventloop import loop_factory
+from r53emu.server.eventloop import loop_factory
 
 T = TypeVar("T")
 

@@ -11,20 +11,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from r53emu.answer.lookup import lookup
     from r53emu.app import R53Emu, ServerConfig
-    from r53emu.errors import ZoneError, ZoneLoadError
-    from r53emu.lookup import lookup
-    from r53emu.zonefile import load_catalog
+    from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
+    from r53emu.zonefiles.loader import load_catalog
 
 __version__ = "0.1.0"
 
 _HOMES = {
     "R53Emu": "r53emu.app",
     "ServerConfig": "r53emu.app",
-    "ZoneError": "r53emu.errors",
-    "ZoneLoadError": "r53emu.errors",
-    "lookup": "r53emu.lookup",
-    "load_catalog": "r53emu.zonefile",
+    "ZoneError": "r53emu.zonefiles.errors",
+    "ZoneLoadError": "r53emu.zonefiles.errors",
+    "lookup": "r53emu.answer.lookup",
+    "load_catalog": "r53emu.zonefiles.loader",
 }
 
 __all__ = ["R53Emu", "ServerConfig", "ZoneError", "ZoneLoadError", "load_catalog", "lookup"]

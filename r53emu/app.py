@@ -20,23 +20,23 @@ from typing import Any, TextIO
 
 import watchfiles
 
-from r53emu import names
-from r53emu.admin import AdminApi
-from r53emu.binderrors import BindError, bind_failure_message, system_error
-from r53emu.errors import ZoneLoadError
-from r53emu.handler import QueryHandler
-from r53emu.health import HealthSnapshot
-from r53emu.listeners import TcpConnection, UdpListener
-from r53emu.locator import Locator
-from r53emu.lookup import lookup
-from r53emu.metrics import Metrics
-from r53emu.model import Catalog
-from r53emu.query import QueryContext
-from r53emu.querylog import QueryLog
-from r53emu.rdata import RECORD_TYPES
-from r53emu.scheduler import HealthScheduler
-from r53emu.zonefile import ZONE_SUFFIXES, load_catalog
-from r53emu.zoneview import zone_summary
+from r53emu.answer.lookup import lookup
+from r53emu.geo.locator import Locator
+from r53emu.health.scheduler import HealthScheduler
+from r53emu.health.snapshot import HealthSnapshot
+from r53emu.model import names
+from r53emu.model.catalog import Catalog
+from r53emu.model.query import QueryContext
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.ops.admin import AdminApi
+from r53emu.ops.metrics import Metrics
+from r53emu.ops.querylog import QueryLog
+from r53emu.ops.zoneview import zone_summary
+from r53emu.server.binderrors import BindError, bind_failure_message, system_error
+from r53emu.server.handler import QueryHandler
+from r53emu.server.listeners import TcpConnection, UdpListener
+from r53emu.zonefiles.errors import ZoneLoadError
+from r53emu.zonefiles.loader import ZONE_SUFFIXES, load_catalog
 
 logger = logging.getLogger("r53emu")
 

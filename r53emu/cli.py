@@ -17,19 +17,19 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from r53emu import names
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, R53Emu, ServerConfig
-from r53emu.binderrors import BindError
-from r53emu.errors import ZoneLoadError
-from r53emu.eventloop import loop_factory
-from r53emu.health import PROBED_TYPES
-from r53emu.locator import parse_default_location
-from r53emu.logformat import LOG_FORMATS, configure_logging
-from r53emu.model import Catalog, Zone
-from r53emu.names import Name
-from r53emu.offline import answer_offline
-from r53emu.rdata import RECORD_TYPES
-from r53emu.zonefile import load_catalog
+from r53emu.geo.locator import parse_default_location
+from r53emu.health.snapshot import PROBED_TYPES
+from r53emu.model import names
+from r53emu.model.catalog import Catalog, Zone
+from r53emu.model.names import Name
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.ops.logformat import LOG_FORMATS, configure_logging
+from r53emu.ops.offline import answer_offline
+from r53emu.server.binderrors import BindError
+from r53emu.server.eventloop import loop_factory
+from r53emu.zonefiles.errors import ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 
 logger = logging.getLogger("r53emu")
 ENV_PREFIX = "R53EMU_"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.eventloop import loop_factory
+from r53emu.server.eventloop import loop_factory
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import REPO, write_zones
 from tests.serving import serve  # noqa: F401  (the fixture, for every test module)
 

@@ -60,8 +60,8 @@ class Behaviour:
 
     `headers` are added to the response; `header_bytes` pads it with one `X-Padding` field so that
     the header block the client parses totals exactly that many bytes (name + ": " + value + CRLF
-    per field, status line excluded, as `r53emu.probes` counts). `header_delay` waits before the
-    status line; `body_delay` waits after the headers, before the body.
+    per field, status line excluded, as `r53emu.health.probes` counts). `header_delay` waits before
+    the status line; `body_delay` waits after the headers, before the body.
     """
 
     status: int = 200

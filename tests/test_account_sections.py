@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from r53emu.errors import ZoneError, ZoneLoadError
-from r53emu.model import Catalog, ClientLocationRule, HealthCheckSpec
-from r53emu.zonefile import load_catalog
+from r53emu.model.catalog import Catalog, ClientLocationRule, HealthCheckSpec
+from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 
 
 def write(directory: Path, files: dict[str, str]) -> Path:

@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import query, rrset_texts, write_zones
 from tests.targets import HttpTarget
 

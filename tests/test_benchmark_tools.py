@@ -21,8 +21,8 @@ import pytest
 from benchmarks import authoritative, zonegen
 from benchmarks.authoritative import Mix, parse_dnsperf, percentile
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.zonefile import load_catalog
+from r53emu.testing.background import BackgroundServer
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import query, rrset_texts
 
 # Captured from dnsperf 2.10.0 (Debian) with -v against r53emu serving a generated 1k zone.

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from r53emu import apexdefaults
+from r53emu.model import apexdefaults
 from tests.helpers import REPO
 
 R53EMU = Path(sys.executable).parent / "r53emu"

@@ -25,8 +25,8 @@ import pytest
 
 from r53emu.app import R53Emu, ServerConfig
 from r53emu.cli import dig_hint
-from r53emu.errors import ZoneLoadError
-from r53emu.zonefile import load_catalog
+from r53emu.zonefiles.errors import ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import query, rrset_texts, write_zones
 from tests.serving import R53EMU, StartServe, clean_env
 

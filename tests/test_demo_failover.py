@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import REPO, query
 from tests.targets import HttpTarget
 

@@ -14,7 +14,7 @@ import dns.rcode
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import dig_path, query, write_zones
 
 Address = tuple[str, int]

@@ -1,7 +1,7 @@
 """EDNS0 (RFC 6891), Client Subnet (RFC 7871) and reply sizes, on a real server (semantics §2.8).
 
 Well-formed queries go through dnspython; hand-made OPT records (two OPTs, a named owner, broken
-ECS bytes) are built here as raw bytes and sent over UDP with `r53emu.client.udp_exchange`.
+ECS bytes) are built here as raw bytes and sent over UDP with `r53emu.testing.client.udp_exchange`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import dns.rdatatype
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.client import udp_exchange
+from r53emu.testing.background import BackgroundServer
+from r53emu.testing.client import udp_exchange
 from tests.helpers import query, rrset_texts, write_zones
 
 Address = tuple[str, int]

@@ -56,11 +56,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from r53emu.handler import QueryHandler
-from r53emu.health import HealthSnapshot, initial_statuses
-from r53emu.locator import Locator
-from r53emu.model import Catalog
-from r53emu.zonefile import load_catalog
+from r53emu.geo.locator import Locator
+from r53emu.health.snapshot import HealthSnapshot, initial_statuses
+from r53emu.model.catalog import Catalog
+from r53emu.server.handler import QueryHandler
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import write_zones
 from tests.zonegen_strategies import ZoneDirectory, zone_directories
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from r53emu.errors import ZoneLoadError
-from r53emu.gcpause import collector_paused
-from r53emu.zonefile import load_catalog
+from r53emu.zonefiles.errors import ZoneLoadError
+from r53emu.zonefiles.gcpause import collector_paused
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import write_zones
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r53emu import geography
+from r53emu.geo import geography
 
 # The Region enum of the Route 53 API (semantics §3.3).
 API_REGIONS = (

@@ -1,11 +1,11 @@
-"""Health-check status rules of semantics §5, as the pure functions in r53emu.health apply them."""
+"""Health-check status rules of semantics §5, as health.snapshot's pure functions apply them."""
 
 from __future__ import annotations
 
 import pytest
 
-from r53emu.health import HealthSnapshot, apply_rules, initial_statuses, switch_healthy
-from r53emu.model import HealthCheckSpec, Source
+from r53emu.health.snapshot import HealthSnapshot, apply_rules, initial_statuses, switch_healthy
+from r53emu.model.catalog import HealthCheckSpec, Source
 
 SOURCE = Source("zones/checks.yaml", 1)
 

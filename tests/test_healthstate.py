@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from r53emu.healthstate import KEPT_OBSERVATIONS, NEW_CHECK_REASON, CheckTracker
-from r53emu.model import HealthCheckSpec, Source
+from r53emu.health.tracker import KEPT_OBSERVATIONS, NEW_CHECK_REASON, CheckTracker
+from r53emu.model.catalog import HealthCheckSpec, Source
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import dns.rcode
 import pytest
 
-from r53emu import apexdefaults
-from r53emu.errors import ZoneError, ZoneLoadError
-from r53emu.model import Zone
-from r53emu.rdata import RECORD_TYPES
-from r53emu.zonefile import load_catalog
+from r53emu.model import apexdefaults
+from r53emu.model.catalog import Zone
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 from tests.conftest import ServeZones
 from tests.helpers import query, rrset_texts
 

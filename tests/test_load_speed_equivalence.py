@@ -25,12 +25,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from r53emu import sourcefile
-from r53emu.errors import ZoneLoadError
-from r53emu.model import Rdata
-from r53emu.rdata import InvalidValue, parse_value
-from r53emu.sourcefile import LineDict, LineList, SourceError, SourceFloat, SourceInt
-from r53emu.zonefile import load_catalog
+from r53emu.model.catalog import Rdata
+from r53emu.model.rdata import InvalidValue, parse_value
+from r53emu.zonefiles import sourcefile
+from r53emu.zonefiles.errors import ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
+from r53emu.zonefiles.sourcefile import LineDict, LineList, SourceError, SourceFloat, SourceInt
 
 EXAMPLE = (b"example", b"com")
 

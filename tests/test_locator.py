@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from r53emu import geography
-from r53emu.location import UNLOCATED_POINT
-from r53emu.locator import GeoIPDatabaseError, Locator, parse_default_location
-from r53emu.model import ClientLocationRule, IPNetwork, Source
+from r53emu.geo import geography
+from r53emu.geo.locator import GeoIPDatabaseError, Locator, parse_default_location
+from r53emu.model.catalog import ClientLocationRule, IPNetwork, Source
+from r53emu.model.location import UNLOCATED_POINT
 from tests.mmdb_fixtures import city_record, country_record, write_mmdb
 
 SF = (37.77, -122.42)

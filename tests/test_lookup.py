@@ -12,10 +12,10 @@ import random
 import dns.rdatatype
 import pytest
 
-from r53emu import apexdefaults, names
-from r53emu.lookup import lookup
-from r53emu.model import Catalog
-from r53emu.query import (
+from r53emu.answer.lookup import lookup
+from r53emu.model import apexdefaults, names
+from r53emu.model.catalog import Catalog
+from r53emu.model.query import (
     RCODE_NOERROR,
     RCODE_NXDOMAIN,
     RCODE_REFUSED,
@@ -24,7 +24,7 @@ from r53emu.query import (
     QueryContext,
     ResourceRecord,
 )
-from r53emu.zonefile import load_catalog
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import write_zones
 
 DS_DIGEST = "3f1a6b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"

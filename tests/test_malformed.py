@@ -23,14 +23,14 @@ import dns.opcode
 import dns.rcode
 import pytest
 
+from r53emu.answer.lookup import lookup
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.client import tcp_exchange, udp_exchange
-from r53emu.health import HealthView
-from r53emu.lookup import lookup
-from r53emu.model import Catalog
-from r53emu.query import Answer, Outcome, QueryContext, ResourceRecord
-from r53emu.wire import ParsedQuery, servfail
+from r53emu.health.snapshot import HealthView
+from r53emu.model.catalog import Catalog
+from r53emu.model.query import Answer, Outcome, QueryContext, ResourceRecord
+from r53emu.server.wire import ParsedQuery, servfail
+from r53emu.testing.background import BackgroundServer
+from r53emu.testing.client import tcp_exchange, udp_exchange
 from tests.helpers import query, rrset_texts, write_zones
 
 Address = tuple[str, int]
@@ -474,7 +474,7 @@ def _servfail_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecor
 async def test_internal_error_gets_servfail_and_a_logged_traceback(
     failing_server: Address, caplog: pytest.LogCaptureFixture, name: str, error: str
 ) -> None:
-    """An internal error gets SERVFAIL (question echoed) and a traceback on r53emu.handler's log."""
+    """An internal error gets SERVFAIL (question echoed) and a traceback on the handler's log."""
     caplog.set_level(logging.ERROR, logger="r53emu.handler")
     raw = await udp_exchange(_wire(name, ident=0x5E5E), failing_server)
     assert raw is not None

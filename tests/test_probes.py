@@ -1,4 +1,4 @@
-"""Health-check probes against real endpoints on 127.0.0.1 (semantics §5), through `r53emu.probes`.
+"""Health-check probes against real endpoints on 127.0.0.1 (semantics §5), via `health.probes`.
 
 Every rule is checked through a real target from `tests.targets`: status codes and their Route
 53-style status strings, the request Route 53 sends (path, Host, SNI, headers, a new connection
@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from r53emu.model import HealthCheckSpec, Source
-from r53emu.probes import (
+from r53emu.health.probes import (
     STATUS_BODY_NOT_DECOMPRESSED,
     STATUS_CONNECTION_CLOSED,
     STATUS_CONNECTION_REFUSED,
@@ -35,6 +34,7 @@ from r53emu.probes import (
     dns_resolution_failed,
     host_header,
 )
+from r53emu.model.catalog import HealthCheckSpec, Source
 from tests.targets import HttpTarget, StalledPort, TcpListener
 
 SOURCE = Source("zones/checks.yaml", 1)

@@ -83,8 +83,8 @@ STEERING_TESTS = """
 
     import pytest
 
-    from r53emu.errors import ZoneLoadError
-    from r53emu.pytest_plugin import ZonesRejected
+    from r53emu.zonefiles.errors import ZoneLoadError
+    from r53emu.testing.plugin import ZonesRejected
 
     HERE = Path(__file__).parent
     API_SEQUENCE = []

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from r53emu.quickread import NO_EDNS, read_query
-from r53emu.wire import ParsedQuery, parse_query
+from r53emu.server.quickread import NO_EDNS, read_query
+from r53emu.server.wire import ParsedQuery, parse_query
 
 COOKIE = dns.edns.GenericOption(10, b"\x01\x02\x03\x04\x05\x06\x07\x08")
 

@@ -23,7 +23,7 @@ import dns.rcode
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import query, write_zones
 from tests.serving import R53EMU, StartServe, clean_env
 

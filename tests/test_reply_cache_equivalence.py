@@ -22,14 +22,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from r53emu import names
-from r53emu.handler import QueryHandler
-from r53emu.health import HealthSnapshot
-from r53emu.locator import Locator
-from r53emu.model import Catalog
-from r53emu.replycache import RANDOM_POLICIES
-from r53emu.wire import ParsedQuery, parse_query
-from r53emu.zonefile import load_catalog
+from r53emu.geo.locator import Locator
+from r53emu.health.snapshot import HealthSnapshot
+from r53emu.model import names
+from r53emu.model.catalog import Catalog
+from r53emu.server.handler import QueryHandler
+from r53emu.server.replycache import RANDOM_POLICIES
+from r53emu.server.wire import ParsedQuery, parse_query
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import REPO
 
 TYPES = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "SRV", "CAA", "PTR", "HTTPS", "ANY"]

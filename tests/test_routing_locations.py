@@ -28,10 +28,10 @@ import dns.rcode
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.handler import QueryHandler
-from r53emu.locator import Locator
-from r53emu.zonefile import load_catalog
+from r53emu.geo.locator import Locator
+from r53emu.server.handler import QueryHandler
+from r53emu.testing.background import BackgroundServer
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import dig_path, query, write_zones
 from tests.mmdb_fixtures import city_record, country_record, write_mmdb
 

@@ -24,7 +24,7 @@ import dns.rdatatype
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import query, write_zones
 
 Address = tuple[str, int]

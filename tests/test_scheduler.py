@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.model import HealthCheckSpec, Source
-from r53emu.probes import Prober, ProbeTimeouts
-from r53emu.scheduler import HealthScheduler, SteeringError
+from r53emu.health.probes import Prober, ProbeTimeouts
+from r53emu.health.scheduler import HealthScheduler, SteeringError
+from r53emu.model.catalog import HealthCheckSpec, Source
+from r53emu.testing.background import BackgroundServer
 from tests.helpers import query, write_zones
 from tests.targets import HttpTarget, TcpListener
 

@@ -1,6 +1,6 @@
 """DNS over TCP (RFC 7766 framing), through a real server: framing, pipelining, idle timeout.
 
-Queries are raw bytes on asyncio streams (`r53emu.client.tcp_exchange` or a hand-driven
+Queries are raw bytes on asyncio streams (`r53emu.testing.client.tcp_exchange` or a hand-driven
 connection) so the tests control exactly what is written and when the connection closes.
 """
 
@@ -20,8 +20,8 @@ import dns.rcode
 import pytest
 
 from r53emu.app import ServerConfig
-from r53emu.background import BackgroundServer
-from r53emu.client import tcp_exchange, udp_exchange
+from r53emu.testing.background import BackgroundServer
+from r53emu.testing.client import tcp_exchange, udp_exchange
 from tests.helpers import rrset_texts, write_zones
 
 Address = tuple[str, int]

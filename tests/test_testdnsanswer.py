@@ -14,16 +14,17 @@ from typing import Any
 
 import pytest
 
-from r53emu import apexdefaults, testdnsanswer
-from r53emu.contexts import make_context
-from r53emu.health import ALL_HEALTHY, HealthSnapshot, HealthView
-from r53emu.locator import Locator
-from r53emu.lookup import lookup
-from r53emu.model import Catalog
-from r53emu.names import parse
-from r53emu.rdata import RECORD_TYPES
-from r53emu.testdnsanswer import TestDnsAnswer, TestDnsAnswerError
-from r53emu.zonefile import load_catalog
+from r53emu.answer.contexts import make_context
+from r53emu.answer.lookup import lookup
+from r53emu.geo.locator import Locator
+from r53emu.health.snapshot import ALL_HEALTHY, HealthSnapshot, HealthView
+from r53emu.model import apexdefaults
+from r53emu.model.catalog import Catalog
+from r53emu.model.names import parse
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.ops import testdnsanswer
+from r53emu.ops.testdnsanswer import TestDnsAnswer, TestDnsAnswerError
+from r53emu.zonefiles.loader import load_catalog
 from tests.helpers import write_zones
 
 EXAMPLE_ID = "Z0EXAMPLETEST"

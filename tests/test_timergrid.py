@@ -1,4 +1,4 @@
-"""Coalesced wake-ups (`r53emu.timergrid`): never early, at most a slot late, one turn a slot."""
+"""Coalesced wake-ups (`health.timergrid`): never early, at most a slot late, a turn a slot."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from r53emu.timergrid import TimerGrid
+from r53emu.health.timergrid import TimerGrid
 
 RESOLUTION = 0.05
 

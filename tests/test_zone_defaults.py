@@ -16,11 +16,11 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from r53emu import apexdefaults
-from r53emu.model import RecordSet, Zone
-from r53emu.names import Name
-from r53emu.rdata import RECORD_TYPES
-from r53emu.zonefile import load_catalog
+from r53emu.model import apexdefaults
+from r53emu.model.catalog import RecordSet, Zone
+from r53emu.model.names import Name
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.zonefiles.loader import load_catalog
 from tests.conftest import ServeZones
 from tests.helpers import REPO, query
 
@@ -124,7 +124,7 @@ def test_given_zone_id_is_used(tmp_path: Path) -> None:
 
 
 _DEFAULTS_SCRIPT = """
-from r53emu import apexdefaults
+from r53emu.model import apexdefaults
 print(apexdefaults.zone_id("example.com."))
 print(" ".join(apexdefaults.nameservers("example.com.")))
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from r53emu.model import (
+from r53emu.model.catalog import (
     POLICY_NAMES,
     Catalog,
     CidrRouting,
@@ -28,9 +28,9 @@ from r53emu.model import (
     RoutingAttributes,
     WeightedRouting,
 )
-from r53emu.names import Name
-from r53emu.rdata import RECORD_TYPES
-from r53emu.zonefile import load_catalog
+from r53emu.model.names import Name
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.zonefiles.loader import load_catalog
 
 EXAMPLE: Name = (b"example", b"com")
 ACCOUNT = """\

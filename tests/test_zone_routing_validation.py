@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from r53emu.errors import ZoneError, ZoneLoadError
-from r53emu.zonefile import load_catalog
+from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 
 HEAD = "zone: example.com\nttl: 60\nrecord_sets:\n"  # record sets start on line 4
 ACCOUNT = """\

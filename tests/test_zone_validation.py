@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from r53emu import apexdefaults
-from r53emu.errors import ZoneError, ZoneLoadError
-from r53emu.zonefile import load_catalog
+from r53emu.model import apexdefaults
+from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 
 # Every case's record sets start on line 4 of the file.
 HEAD = "zone: example.com\nttl: 300\nrecord_sets:\n"

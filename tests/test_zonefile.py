@@ -13,11 +13,11 @@ from pathlib import Path
 import dns.rdatatype
 import pytest
 
-from r53emu.errors import ZoneError, ZoneLoadError
-from r53emu.model import Rdata, RecordSet, Zone
-from r53emu.names import Name
-from r53emu.rdata import RECORD_TYPES
-from r53emu.zonefile import load_catalog
+from r53emu.model.catalog import Rdata, RecordSet, Zone
+from r53emu.model.names import Name
+from r53emu.model.rdata import RECORD_TYPES
+from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
+from r53emu.zonefiles.loader import load_catalog
 from tests.conftest import ServeZones
 from tests.helpers import query
 

@@ -1,7 +1,7 @@
 """Hypothesis strategies for whole zones directories that load, valid by construction.
 
 `zone_directories()` draws an account file and one or two hosted zones (a parent and sometimes a
-child zone below it) as YAML texts for `r53emu.zonefile.load_catalog`, with:
+child zone below it) as YAML texts for `r53emu.zonefiles.loader.load_catalog`, with:
 
 - health checks that are never probed: routing controls On/Off, alarms OK/ALARM/
   INSUFFICIENT_DATA, inverted or disabled ones, and a CALCULATED check over them;

@@ -10,8 +10,8 @@ import ipaddress
 import random
 from collections.abc import Iterable
 
-from r53emu.location import UNLOCATED, ClientLocation
-from r53emu.model import (
+from r53emu.answer.routing import RoutingContext, Selection
+from r53emu.model.catalog import (
     POLICY_NAMES,
     IPNetwork,
     Rdata,
@@ -20,9 +20,9 @@ from r53emu.model import (
     RoutingAttributes,
     Source,
 )
-from r53emu.names import parse
-from r53emu.query import QueryContext
-from r53emu.routing import RoutingContext, Selection
+from r53emu.model.location import UNLOCATED, ClientLocation
+from r53emu.model.names import parse
+from r53emu.model.query import QueryContext
 
 NAME = parse("www.example.test")
 A = 1

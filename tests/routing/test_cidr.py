@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from r53emu.model import CidrRouting, RecordSet
-from r53emu.routing import cidr
+from r53emu.answer.routing import cidr
+from r53emu.model.catalog import CidrRouting, RecordSet
 from tests.routing.records import context, group, ids, network, record
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from r53emu.model import FailoverRouting, RecordSet
-from r53emu.routing import failover
+from r53emu.answer.routing import failover
+from r53emu.model.catalog import FailoverRouting, RecordSet
 from tests.routing.records import context, group, ids, record
 
 PRIMARY = record("main", FailoverRouting(primary=True))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from r53emu.location import UNLOCATED, ClientLocation
-from r53emu.model import GeolocationRouting, RecordSet
-from r53emu.routing import geolocation
+from r53emu.answer.routing import geolocation
+from r53emu.model.catalog import GeolocationRouting, RecordSet
+from r53emu.model.location import UNLOCATED, ClientLocation
 from tests.routing.records import context, group, ids, record
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from r53emu import geography
-from r53emu.location import ClientLocation
-from r53emu.model import GeoproximityRouting, Point, RecordSet
-from r53emu.routing import geoproximity
+from r53emu.answer.routing import geoproximity
+from r53emu.geo import geography
+from r53emu.model.catalog import GeoproximityRouting, Point, RecordSet
+from r53emu.model.location import ClientLocation
 from tests.routing.records import context, group, ids, record
 
 ORIGIN = ClientLocation(country="GA", continent="AF", point=(0.0, 0.0), source="test")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from r53emu.geography import region_points
-from r53emu.location import UNLOCATED, ClientLocation
-from r53emu.model import LatencyRouting, RecordGroup
-from r53emu.routing import latency
+from r53emu.answer.routing import latency
+from r53emu.geo.geography import region_points
+from r53emu.model.catalog import LatencyRouting, RecordGroup
+from r53emu.model.location import UNLOCATED, ClientLocation
 from tests.routing.records import context, group, ids, record
 
 FRANKFURT = ClientLocation(country="DE", continent="EU", point=(50.11, 8.68), source="test")

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from r53emu.model import MultivalueRouting, RecordGroup
-from r53emu.routing import multivalue
+from r53emu.answer.routing import multivalue
+from r53emu.model.catalog import MultivalueRouting, RecordGroup
 from tests.routing.records import context, group, ids, record
 
 

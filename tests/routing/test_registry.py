@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from r53emu.model import POLICY_NAMES
-from r53emu.routing import (
+from r53emu.answer.routing import (
     POLICIES,
     cidr,
     failover,
@@ -14,6 +13,7 @@ from r53emu.routing import (
     simple,
     weighted,
 )
+from r53emu.model.catalog import POLICY_NAMES
 
 
 def test_registry_holds_every_policy_name() -> None:

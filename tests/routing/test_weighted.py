@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from r53emu.model import RecordGroup, WeightedRouting
-from r53emu.routing import weighted
+from r53emu.answer.routing import weighted
+from r53emu.model.catalog import RecordGroup, WeightedRouting
 from tests.routing.records import context, group, ids, record
 
 DRAWS = 400  # enough that every possible winner shows up (a 1/2 chance missed 400 times: 2^-400)

@@ -1,0 +1,3 @@
+"""The pure answer: query context, authoritative lookup, one module per routing policy,
+explanations.
+"""

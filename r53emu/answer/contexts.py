@@ -1,0 +1,63 @@
+"""Build the `QueryContext` of a question: who asks, from which subnet, and where they are.
+
+The server (per query) and `r53emu answer` (offline) build contexts the same way: Route 53
+places the client by the EDNS Client Subnet when present, else by the resolver's source address
+(semantics §2.9), and the locator turns that into a location.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from r53emu.geo.locator import Locator
+from r53emu.model.catalog import IPNetwork
+from r53emu.model.location import UNLOCATED
+from r53emu.model.names import Name
+from r53emu.model.query import IPAddress, QueryContext
+
+
+def make_context(
+    qname: Name,
+    qtype: int,
+    locator: Locator | None,
+    client: IPAddress | None = None,
+    subnet: IPNetwork | None = None,
+    transport: str = "udp",
+) -> QueryContext:
+    """A context whose `location` is where the subnet (else the client address) is.
+
+    IPv4 clients seen through an IPv6 socket (`::ffff:198.51.100.7`) are IPv4 clients: every
+    policy sees them as such, so IPv4 CIDR blocks and locations match them.
+    """
+    client = _unmapped_address(client)
+    subnet = _unmapped_network(subnet)
+    network = subnet
+    if network is None and client is not None:
+        network = ipaddress.ip_network(client)
+    location = UNLOCATED
+    if locator is not None and network is not None:
+        location = locator.locate(network)
+    return QueryContext(
+        qname=qname,
+        qtype=qtype,
+        client=client,
+        subnet=subnet,
+        transport=transport,
+        location=location,
+    )
+
+
+def _unmapped_address(address: IPAddress | None) -> IPAddress | None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _unmapped_network(network: IPNetwork | None) -> IPNetwork | None:
+    if (
+        isinstance(network, ipaddress.IPv6Network)
+        and network.prefixlen >= 96
+        and network.network_address.ipv4_mapped is not None
+    ):
+        return ipaddress.IPv4Network((network.network_address.ipv4_mapped, network.prefixlen - 96))
+    return network

@@ -1,0 +1,1 @@
+"""Geography tables (with their data files) and the locator: client network -> location."""

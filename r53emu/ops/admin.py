@@ -1,0 +1,293 @@
+"""The admin HTTP API (aiohttp): watch, steer and reload a running r53emu.
+
+JSON in and out; every error is `{"error": "<message>"}` with a fitting status. With a token,
+every request that changes something (any method but GET and HEAD) needs `Authorization: Bearer
+<token>`, else 401. Steering calls take effect before their reply is sent, so they apply to
+every query received after it.
+
+    GET    /healthz                          200 once zones are loaded and listeners bound, else 503
+    GET    /metrics                          Prometheus text format (r53emu.ops.metrics)
+    GET    /zones                            the hosted zones: name, id, record sets, file
+    GET    /zones/{zone}                     one zone (by name or id) with its record sets as loaded
+    GET    /health-checks                    every health check's status
+    GET    /health-checks/{id}               status, last observations, last transition, reason
+    PUT    /health-checks/{id}/override      {"healthy": false}: force it; replies with the check
+    DELETE /health-checks/{id}/override      clear the override; replies with the check
+    PUT    /health-checks/{id}/switch        {"state": "Off"}: flip a RECOVERY_CONTROL /
+                                             CLOUDWATCH_METRIC check; replies with the check
+    DELETE /overrides                        clear every override
+    POST   /reload                           200 with the zones now served; 422 with the errors
+                                             (file:line: field: message), the old zones kept
+    GET    /explain?name=&type=&client_ip=&subnet=     the answer and why (`r53emu answer`'s data)
+    GET    /2013-04-01/testdnsanswer?...      Route 53's TestDNSAnswer, XML (ops.testdnsanswer)
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from r53emu.answer.contexts import make_context
+from r53emu.answer.explain import explanation, parse_question
+from r53emu.answer.lookup import lookup
+from r53emu.health.scheduler import HealthScheduler, SteeringError
+from r53emu.model import names
+from r53emu.model.catalog import Zone
+from r53emu.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml, test_dns_answer
+from r53emu.ops.zoneview import zone_detail, zone_summary
+from r53emu.server.binderrors import BindError, bind_failure_message
+from r53emu.zonefiles.errors import ZoneLoadError
+
+if TYPE_CHECKING:
+    from r53emu.app import R53Emu
+
+logger = logging.getLogger("r53emu.admin")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+XML_CONTENT_TYPE = "text/xml"
+
+
+class AdminApi:
+    """The admin API of one `R53Emu`; `start` binds it, `stop` closes it."""
+
+    def __init__(self, server: R53Emu, token: str | None = None) -> None:
+        self.server = server
+        self.token = token
+        self.port: int | None = None
+        # Explanations draw their own randomness, so that asking why never shifts the
+        # sequence of answers a --seed makes reproducible.
+        self.rng = random.Random(server.config.seed)
+        self.app = web.Application(middlewares=[self._json_errors, self._authorize])
+        self.app.add_routes(
+            [
+                web.get("/healthz", self.healthz),
+                web.get("/metrics", self.metrics),
+                web.get("/zones", self.zones),
+                web.get("/zones/{zone}", self.zone),
+                web.get("/health-checks", self.health_checks),
+                web.get("/health-checks/{id}", self.health_check),
+                web.put("/health-checks/{id}/override", self.set_override),
+                web.delete("/health-checks/{id}/override", self.clear_override),
+                web.put("/health-checks/{id}/switch", self.set_switch),
+                web.delete("/overrides", self.clear_overrides),
+                web.post("/reload", self.reload),
+                web.get("/explain", self.explain),
+                web.get("/2013-04-01/testdnsanswer", self.testdnsanswer),
+            ]
+        )
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on host:port (0: a free port, then in `self.port`); raises `BindError`."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            sock = socket.create_server((host, port), family=family)
+        except OSError as exc:
+            raise BindError(bind_failure_message(exc, host, port, admin=True)) from exc
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        self.port = sock.getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # --- middlewares -------------------------------------------------------------------------
+
+    @web.middleware
+    async def _json_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """aiohttp's own errors (404, 405, ...) as JSON with a message, like ours."""
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            message = exc.reason
+            if exc.status == 404:
+                message = f"no such endpoint: {request.path}"
+            elif exc.status == 405:
+                message = f"{request.method} is not allowed on {request.path}"
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+            return _error(exc.status, message, headers=allow)
+
+    @web.middleware
+    async def _authorize(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.token is None or request.method in READ_ONLY_METHODS:
+            return await handler(request)
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.encode(), self.token.encode()
+        ):
+            return _error(
+                401,
+                "this request needs the admin token: Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": 'Bearer realm="r53emu"'},
+            )
+        return await handler(request)
+
+    # --- read-only endpoints -----------------------------------------------------------------
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        if not self.server.ready:
+            return web.json_response({"status": "starting"}, status=503)
+        return web.json_response({"status": "ok", "zones": len(self.server.catalog.zones)})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        response = web.Response(body=self.server.metrics.render())
+        response.headers["Content-Type"] = METRICS_CONTENT_TYPE
+        return response
+
+    async def zones(self, request: web.Request) -> web.Response:
+        zones = sorted(self.server.catalog.zones.values(), key=lambda zone: zone.name[::-1])
+        return web.json_response({"zones": [zone_summary(zone) for zone in zones]})
+
+    async def zone(self, request: web.Request) -> web.Response:
+        wanted = request.match_info["zone"]
+        zone = find_zone(self.server.catalog.zones.values(), wanted)
+        if zone is None:
+            return _error(404, f"no hosted zone {wanted!r} (give its name or its id)")
+        return web.json_response(zone_detail(zone))
+
+    async def health_checks(self, request: web.Request) -> web.Response:
+        scheduler = self._scheduler()
+        checks = [scheduler.describe(check_id) for check_id in sorted(scheduler.specs)]
+        return web.json_response({"health_checks": checks})
+
+    async def health_check(self, request: web.Request) -> web.Response:
+        return self._steer(request, lambda scheduler, check_id: None)
+
+    async def explain(self, request: web.Request) -> web.Response:
+        params = request.query
+        try:
+            qname, qtype = parse_question(params.get("name", ""), params.get("type", "A"))
+            client = ipaddress.ip_address(params["client_ip"]) if "client_ip" in params else None
+            subnet = (
+                ipaddress.ip_network(params["subnet"], strict=False) if "subnet" in params else None
+            )
+        except ValueError as exc:
+            return _error(400, str(exc))
+        context = make_context(
+            qname, qtype, self.server.handler.locator, client=client, subnet=subnet
+        )
+        answer = lookup(self.server.catalog, context, self.rng, self.server.handler.health)
+        return web.json_response(explanation(context, answer))
+
+    async def testdnsanswer(self, request: web.Request) -> web.Response:
+        try:
+            result = test_dns_answer(
+                self.server.catalog,
+                request.query,
+                rng=self.rng,
+                health=self.server.handler.health,
+                locator=self.server.handler.locator,
+            )
+        except TestDnsAnswerError as exc:
+            return web.Response(
+                text=error_xml(exc, str(uuid.uuid4())),
+                status=exc.status,
+                content_type=XML_CONTENT_TYPE,
+            )
+        return web.Response(text=response_xml(result), content_type=XML_CONTENT_TYPE)
+
+    # --- steering ----------------------------------------------------------------------------
+
+    async def set_override(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        healthy = body.get("healthy")
+        if not isinstance(healthy, bool):
+            return _error(400, 'the body must be {"healthy": true} or {"healthy": false}')
+        return self._steer(
+            request, lambda scheduler, check_id: scheduler.set_override(check_id, healthy)
+        )
+
+    async def clear_override(self, request: web.Request) -> web.Response:
+        return self._steer(request, lambda scheduler, check_id: scheduler.clear_override(check_id))
+
+    async def set_switch(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        state = body.get("state")
+        if not isinstance(state, str):
+            return _error(400, 'the body must be {"state": "<state>"}, e.g. {"state": "Off"}')
+        return self._steer(
+            request, lambda scheduler, check_id: scheduler.set_switch(check_id, state)
+        )
+
+    async def clear_overrides(self, request: web.Request) -> web.Response:
+        self._scheduler().clear_overrides()
+        return web.json_response({"overrides": {}})
+
+    def _steer(
+        self, request: web.Request, action: Callable[[HealthScheduler, str], None]
+    ) -> web.Response:
+        """Apply `action` to the check named in the path and reply with the check's status."""
+        scheduler = self._scheduler()
+        check_id = request.match_info["id"]
+        try:
+            action(scheduler, check_id)
+            return web.json_response(scheduler.describe(check_id))
+        except SteeringError as exc:
+            status = 404 if check_id not in scheduler.specs else 400
+            return _error(status, str(exc))
+
+    def _scheduler(self) -> HealthScheduler:
+        scheduler = self.server.health_checks
+        if scheduler is None:
+            raise web.HTTPServiceUnavailable(reason="the server is not running")
+        return scheduler
+
+    # --- reload ------------------------------------------------------------------------------
+
+    async def reload(self, request: web.Request) -> web.Response:
+        try:
+            result = await self.server.reload()
+        except ZoneLoadError as exc:
+            errors = [str(error) for error in exc.errors]
+            return web.json_response(
+                {
+                    "error": f"{len(errors)} error(s): the last good zones are still served",
+                    "errors": errors,
+                },
+                status=422,
+            )
+        except ValueError as exc:
+            return web.json_response(
+                {"error": f"{exc}: the last good zones are still served", "errors": [str(exc)]},
+                status=422,
+            )
+        return web.json_response(result.summary())
+
+
+def find_zone(zones: Iterable[Zone], wanted: str) -> Zone | None:
+    """The zone named `wanted` (trailing dot optional, any case) or with that id."""
+    key = wanted.strip().lower().rstrip(".")
+    for zone in zones:
+        if zone.zone_id.lower() == key or names.to_text(zone.name).lower().rstrip(".") == key:
+            return zone
+    return None
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except json.JSONDecodeError as exc:
+        raise web.HTTPBadRequest(reason=f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(reason="the body must be a JSON object")
+    return body
+
+
+def _error(status: int, message: str, headers: Any = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)

@@ -1,0 +1,110 @@
+"""Prometheus metrics (prometheus-client), served by the admin API's `GET /metrics`.
+
+* `r53emu_queries_total{zone, qtype, rcode, policy}`: answered queries. `zone` is the hosted
+  zone's name as in `example.test.` (empty for a name in no hosted zone: REFUSED); `policy` the
+  routing policy of the name asked for (empty when no record set was chosen: NXDOMAIN, NODATA,
+  referrals).
+* `r53emu_answer_seconds`: histogram of the time from receiving a query to having its reply.
+* `r53emu_health_check_healthy{check_id}`: 1 healthy, 0 unhealthy, as routing sees it.
+* `r53emu_reloads_total`, `r53emu_reload_failures_total`: zone reloads that took effect, and
+  those refused because the new files had errors (the last good zones kept serving).
+
+Each `Metrics` has its own registry, so several servers in one process (tests) don't mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from itertools import accumulate
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from r53emu.answer.explain import RCODE_NAMES, type_name
+from r53emu.model import names
+from r53emu.server.querystats import LATENCY_BUCKETS, QueryStats
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    """The server's metrics; the query counts are read from the handler's `QueryStats`."""
+
+    def __init__(self, stats: QueryStats) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(_QueryCollector(stats))
+        self.health = Gauge(
+            "r53emu_health_check_healthy",
+            "1 when the health check is healthy as routing sees it, else 0.",
+            ["check_id"],
+            registry=self.registry,
+        )
+        self.reloads = Counter(
+            "r53emu_reloads", "Zone reloads that took effect.", registry=self.registry
+        )
+        self.reload_failures = Counter(
+            "r53emu_reload_failures",
+            "Zone reloads refused because the files had errors (the last good zones kept serving).",
+            registry=self.registry,
+        )
+
+    def set_health(self, statuses: Mapping[str, bool]) -> None:
+        """Publish every check's status; checks no longer defined disappear."""
+        for labels in list(self._health_labels()):
+            if labels not in statuses:
+                self.health.remove(labels)
+        for check_id, healthy in statuses.items():
+            self.health.labels(check_id=check_id).set(1 if healthy else 0)
+
+    def _health_labels(self) -> set[str]:
+        return {
+            sample.labels["check_id"]
+            for metric in self.health.collect()
+            for sample in metric.samples
+        }
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+
+class _QueryCollector(Collector):
+    """`r53emu_queries_total` and `r53emu_answer_seconds` from the handler's counts, made when
+    scraped (the answer path only increments plain counters)."""
+
+    def __init__(self, stats: QueryStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        queries = CounterMetricFamily(
+            "r53emu_queries",
+            "DNS queries answered, by hosted zone, type, rcode and routing policy.",
+            labels=["zone", "qtype", "rcode", "policy"],
+        )
+        # Copies: the event loop's thread may count a query while another thread scrapes.
+        for (zone, qtype, rcode, policy), count in self.stats.queries.copy().items():
+            queries.add_metric(
+                [
+                    names.to_text(zone) if zone is not None else "",
+                    type_name(qtype),
+                    RCODE_NAMES.get(rcode, str(rcode)),
+                    policy or "",
+                ],
+                count,
+            )
+        yield queries
+        cumulative = list(accumulate(self.stats.bucket_counts.copy()))
+        bounds = [str(bound) for bound in LATENCY_BUCKETS] + ["+Inf"]
+        yield HistogramMetricFamily(
+            "r53emu_answer_seconds",
+            "Time from receiving a query to having its reply, in seconds.",
+            buckets=list(zip(bounds, cumulative, strict=True)),
+            sum_value=self.stats.seconds_total,
+        )

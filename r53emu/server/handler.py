@@ -1,0 +1,185 @@
+"""One handler for both transports: bytes in, bytes (or nothing) out; it never raises.
+
+Garbage gets FORMERR or is dropped (decided by `wire.parse_query`), an internal error gets
+SERVFAIL and a logged traceback, and the next query is answered as usual (house style 8).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from r53emu.answer.contexts import make_context
+from r53emu.answer.lookup import lookup
+from r53emu.geo.locator import Locator
+from r53emu.health.snapshot import ALL_HEALTHY, HealthView
+from r53emu.model.catalog import EMPTY_CATALOG, Catalog
+from r53emu.model.query import RCODE_REFUSED, Answer, Outcome, QueryContext
+from r53emu.server.queryevents import QueryEvent, QueryObserver
+from r53emu.server.querystats import QueryStats, stats_key
+from r53emu.server.replycache import ConsultedHealth, ReplyCache
+from r53emu.server.wire import (
+    SERVFAIL_ANSWER,
+    TCP_LIMIT,
+    ParsedQuery,
+    Rejected,
+    parse_query,
+    render,
+    servfail,
+)
+
+logger = logging.getLogger("r53emu.handler")
+
+CLASS_IN = 1
+CLASS_ANY = 255
+IXFR = 251
+AXFR = 252
+
+Resolve = Callable[[Catalog, QueryContext, random.Random, HealthView], Answer]
+
+
+class QueryHandler:
+    """Answers DNS messages from the current catalog.
+
+    `catalog` is replaced whole on reload (one reference assignment, so a query sees either
+    the old or the new zones, never a mix); `health` likewise whenever a status changes.
+    `resolve` is the lookup function. `stats` counts answered queries for the metrics;
+    `observers` are called with a `QueryEvent` after each answered query (not for dropped or
+    rejected packets). Questions answered before are answered from `replies` (the fast path).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog = EMPTY_CATALOG,
+        rng: random.Random | None = None,
+        resolve: Resolve = lookup,
+        health: HealthView = ALL_HEALTHY,
+        cache_replies: bool = True,
+    ) -> None:
+        self.catalog = catalog
+        self.rng = rng or random.Random()
+        self.resolve = resolve
+        self.health = health
+        self.locator: Locator | None = None
+        self.observers: list[QueryObserver] = []  # told of every answered query (query log, plugin)
+        # The fast path: replies made once, reused for the same question (r53emu.server.replycache).
+        self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
+        self.stats = QueryStats()  # counts for the metrics, kept cheaply in the answer path
+
+    def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
+        started = time.perf_counter()
+        catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
+        replies = self.replies
+        if replies is not None:
+            hit = replies.reply_to(packet, client_ip, catalog, self.health, self.rng)
+            if hit is not None:
+                reply, cached = hit
+                self.stats.count(cached.stats, time.perf_counter() - started)
+                if self.observers:
+                    self._tell(packet, cached.answer, catalog, client_ip, transport, started)
+                return reply
+        return self._answer_slowly(packet, client_ip, transport, catalog, started)
+
+    def _answer_slowly(
+        self, packet: bytes, client_ip: str, transport: str, catalog: Catalog, started: float
+    ) -> bytes | None:
+        """The strict reader, the lookup and dnslib's rendering; the reply cache learns it."""
+        parsed = parse_query(packet)
+        if isinstance(parsed, Rejected):
+            logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
+            return parsed.reply
+        try:
+            replies, health = self.replies, self.health
+            consulted = ConsultedHealth(health)
+            answer = self.answer(parsed, client_ip, transport, catalog, consulted)
+            limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
+            reply = render(parsed, answer, limit)
+            if replies is not None:
+                replies.store(parsed, client_ip, answer, catalog, health, consulted.checks)
+        except Exception:
+            logger.exception(
+                "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
+            )
+            answer = SERVFAIL_ANSWER
+            reply = servfail(parsed)
+        self.stats.count(stats_key(answer, parsed.qtype), time.perf_counter() - started)
+        if self.observers:
+            self._tell(parsed, answer, catalog, client_ip, transport, started)
+        return reply
+
+    def _tell(
+        self,
+        query: bytes | ParsedQuery,
+        answer: Answer,
+        catalog: Catalog,
+        client_ip: str,
+        transport: str,
+        started: float,
+    ) -> None:
+        """Give the observers the query's event (a cached reply's query is read again here:
+        the fast path reads only what its reply needs)."""
+        parsed = parse_query(query) if isinstance(query, bytes) else query
+        assert isinstance(parsed, ParsedQuery), "the fast path answers only readable queries"
+        event = _event(parsed, answer, catalog, client_ip, transport, started)
+        for observe in self.observers:
+            observe(event)
+
+    def answer(
+        self,
+        query: ParsedQuery,
+        client_ip: str,
+        transport: str,
+        catalog: Catalog | None = None,
+        health: HealthView | None = None,
+    ) -> Answer:
+        """The `Answer` for a parsed query (what `render` puts on the wire)."""
+        if query.qclass not in (CLASS_IN, CLASS_ANY):
+            return _refused(f"class {query.qclass}: r53emu serves only class IN")
+        if query.qtype in (AXFR, IXFR):
+            # Zone transfers are not offered; REFUSED as semantics §2.10 recommends (UNCONFIRMED).
+            return _refused("zone transfers are not offered")
+        subnet = query.edns.client_subnet if query.edns else None
+        context = make_context(
+            query.qname,
+            query.qtype,
+            self.locator,
+            client=ipaddress.ip_address(client_ip.split("%")[0]),
+            subnet=subnet.network if subnet else None,
+            transport=transport,
+        )
+        return self.resolve(catalog or self.catalog, context, self.rng, health or self.health)
+
+
+def _event(
+    query: ParsedQuery,
+    answer: Answer,
+    catalog: Catalog,
+    client_ip: str,
+    transport: str,
+    started: float,
+) -> QueryEvent:
+    subnet = query.edns.client_subnet if query.edns else None
+    zone = catalog.zones.get(answer.zone) if answer.zone is not None else None
+    decision = answer.why[0] if answer.why else None
+    return QueryEvent(
+        timestamp=time.time() - (time.perf_counter() - started),
+        qname=query.qname,
+        qtype=query.qtype,
+        rcode=answer.rcode,
+        transport=transport,
+        client_ip=client_ip,
+        client_subnet=subnet.text if subnet is not None else None,
+        zone=answer.zone,
+        zone_id=zone.zone_id if zone is not None else None,
+        policy=decision.policy if decision is not None else None,
+        set_identifiers=decision.chosen if decision is not None else (),
+        seconds=time.perf_counter() - started,
+        answer=answer,
+    )
+
+
+def _refused(note: str) -> Answer:
+    return Answer(outcome=Outcome.REFUSED, rcode=RCODE_REFUSED, authoritative=False, notes=(note,))

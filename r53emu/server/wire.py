@@ -1,0 +1,399 @@
+"""DNS messages <-> r53emu values: query parsing, EDNS0 (RFC 6891), ECS (RFC 7871), rendering.
+
+`parse_query` turns bytes into a `ParsedQuery`, or a `Rejected` carrying the reply to send (if
+any): unreadable packets are dropped, readable headers with a bad body get FORMERR, other opcodes
+NOTIMP, EDNS versions above 0 BADVERS. `render` turns an `Answer` into a reply that fits the
+client's UDP size (semantics §2.8), setting TC when it cannot.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import struct
+from dataclasses import dataclass
+
+from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord, EDNSOption
+
+from r53emu.model.catalog import IPNetwork
+from r53emu.model.names import Name
+from r53emu.model.query import (
+    RCODE_BADVERS,
+    RCODE_FORMERR,
+    RCODE_NOTIMP,
+    RCODE_SERVFAIL,
+    Answer,
+    Outcome,
+    ResourceRecord,
+)
+
+OPT = 41
+ECS_OPTION = 8
+CLASS_IN = 1
+UDP_PLAIN_LIMIT = 512  # without EDNS0
+EDNS_PAYLOAD = 4096  # what Route 53 advertises and accepts (semantics §2.8)
+TCP_LIMIT = 65535
+_HEADER = struct.Struct("!HHHHHH")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSubnet:
+    """An EDNS Client Subnet option as the query sent it (RFC 7871 §6)."""
+
+    family: int
+    source_prefix: int
+    address: bytes  # the significant bytes only, as on the wire
+
+    @property
+    def network(self) -> IPNetwork:
+        return _network(self.family, self.source_prefix, self.address)
+
+    @property
+    def text(self) -> str:
+        """The subnet as text, e.g. "198.51.100.0/24" (for the query log)."""
+        return _network_text(self.family, self.source_prefix, self.address)
+
+    def reply_option(self, scope_prefix: int) -> bytes:
+        """The option data to echo, with the scope prefix this answer depended on."""
+        return struct.pack("!HBB", self.family, self.source_prefix, scope_prefix) + self.address
+
+
+# Clients send the same few subnets over and over: build each network (and its text) once.
+@functools.lru_cache(maxsize=4096)
+def _network(family: int, source_prefix: int, address: bytes) -> IPNetwork:
+    size = 4 if family == 1 else 16
+    packed = address.ljust(size, b"\0")
+    if family == 1:
+        return ipaddress.IPv4Network((packed, source_prefix))
+    return ipaddress.IPv6Network((packed, source_prefix))
+
+
+@functools.lru_cache(maxsize=4096)
+def _network_text(family: int, source_prefix: int, address: bytes) -> str:
+    return str(_network(family, source_prefix, address))
+
+
+@dataclass(frozen=True, slots=True)
+class Edns:
+    """The OPT record of a query: UDP payload size, version, DO bit and ECS."""
+
+    payload: int
+    version: int
+    dnssec_ok: bool
+    client_subnet: ClientSubnet | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query that can be answered: header fields to copy, the question, EDNS."""
+
+    id: int
+    opcode: int
+    rd: bool
+    cd: bool
+    qname: Name
+    qtype: int
+    qclass: int
+    edns: Edns | None
+
+    def udp_limit(self) -> int:
+        """Largest UDP reply: 512 without EDNS0, else the client's size capped at 4096."""
+        if self.edns is None:
+            return UDP_PLAIN_LIMIT
+        return max(UDP_PLAIN_LIMIT, min(self.edns.payload, EDNS_PAYLOAD))
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A packet that gets no normal answer: the reply to send (None = drop) and why."""
+
+    reply: bytes | None
+    reason: str
+
+
+def parse_query(packet: bytes) -> ParsedQuery | Rejected:
+    """Read a query; never raises."""
+    if len(packet) < _HEADER.size:
+        return Rejected(None, "shorter than a DNS header: dropped")
+    ident, flags, qdcount, _an, _ns, _ar = _HEADER.unpack_from(packet)
+    opcode = (flags >> 11) & 0xF
+    rd = bool(flags & 0x0100)
+    if flags & 0x8000:
+        return Rejected(None, "QR=1 (a response, not a query): dropped")
+    if opcode != 0:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_NOTIMP), f"opcode {opcode}: NOTIMP")
+    if qdcount != 1:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), "QDCOUNT is not 1")
+    try:
+        message = _read_message(packet)
+    except _Malformed as exc:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"malformed: {exc}")
+    query = ParsedQuery(
+        id=ident,
+        opcode=opcode,
+        rd=rd,
+        cd=bool(flags & 0x0010),
+        qname=message.qname,
+        qtype=message.qtype,
+        qclass=message.qclass,
+        edns=None,
+    )
+    if not message.opts:
+        return query
+    if len(message.opts) > 1:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), "more than one OPT")
+    opt = message.opts[0]
+    if opt.owner:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), "OPT owner is not root")
+    version = (opt.ttl >> 16) & 0xFF
+    dnssec_ok = bool(opt.ttl & 0x8000)
+    if version != 0:
+        edns = Edns(EDNS_PAYLOAD, version, dnssec_ok, None)
+        reply = _badvers(query, edns)
+        return Rejected(reply, f"EDNS version {version}: BADVERS")
+    try:
+        subnet = _client_subnet(_edns_options(opt.rdata))
+    except (ValueError, _Malformed) as exc:
+        return Rejected(header_reply(ident, opcode, rd, RCODE_FORMERR), f"bad OPT: {exc}")
+    edns = Edns(max(opt.payload, UDP_PLAIN_LIMIT), version, dnssec_ok, subnet)
+    # Built anew rather than with dataclasses.replace, which costs microseconds per query.
+    return ParsedQuery(
+        query.id, query.opcode, query.rd, query.cd, query.qname, query.qtype, query.qclass, edns
+    )
+
+
+class _Malformed(Exception):
+    """The packet cannot be read as a DNS message (answered with FORMERR)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _OptRecord:
+    owner: Name
+    payload: int  # the CLASS field
+    ttl: int  # extended RCODE, version and flags
+    rdata: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    qname: Name
+    qtype: int
+    qclass: int
+    opts: list[_OptRecord]
+
+
+# The query is read here rather than by dnslib's parser, which rejects labels that are not
+# UTF-8 (legal DNS: such names get NXDOMAIN or REFUSED), accepts label lengths 64-191 and names
+# over 255 bytes (which then cannot be rendered), and parses rdata the server never needs.
+# Bytes after the counted records are ignored.
+def _read_message(packet: bytes) -> _Message:
+    _ident, _flags, _qd, ancount, nscount, arcount = _HEADER.unpack_from(packet)
+    qname, offset = _read_name(packet, _HEADER.size)
+    qtype, qclass = _unpack("!HH", packet, offset)
+    offset += 4
+    for _ in range(ancount + nscount):
+        _owner, _rtype, _rclass, _ttl, _rdata, offset = _read_record(packet, offset)
+    opts = []
+    for _ in range(arcount):
+        owner, rtype, rclass, ttl, rdata, offset = _read_record(packet, offset)
+        if rtype == OPT:
+            opts.append(_OptRecord(owner, rclass, ttl, rdata))
+    return _Message(qname, qtype, qclass, opts)
+
+
+_MAX_NAME = 255  # wire bytes, root label included (RFC 1035 §3.1)
+
+
+def _read_name(packet: bytes, offset: int) -> tuple[Name, int]:
+    """The name at `offset` and the offset just after it (following compression pointers).
+
+    A pointer must go back before every byte of the name read so far (as dnspython requires),
+    so loops are impossible and reading always ends.
+    """
+    labels: list[bytes] = []
+    size = 1
+    after: int | None = None
+    earliest = offset
+    while True:
+        if offset >= len(packet):
+            raise _Malformed("name runs past the end of the packet")
+        length = packet[offset]
+        if length & 0xC0 == 0xC0:
+            if offset + 1 >= len(packet):
+                raise _Malformed("compression pointer cut short")
+            pointer = ((length & 0x3F) << 8) | packet[offset + 1]
+            if after is None:
+                after = offset + 2
+            if pointer >= earliest:
+                raise _Malformed(f"compression pointer to {pointer} does not point back")
+            offset = earliest = pointer
+            continue
+        if length & 0xC0:
+            raise _Malformed(f"label type {length & 0xC0:#x} is not supported")
+        offset += 1
+        if length == 0:
+            return tuple(labels), offset if after is None else after
+        label = packet[offset : offset + length]
+        if len(label) < length:
+            raise _Malformed("label runs past the end of the packet")
+        size += length + 1
+        if size > _MAX_NAME:
+            raise _Malformed("name is longer than 255 bytes")
+        labels.append(label)
+        offset += length
+
+
+def _read_record(packet: bytes, offset: int) -> tuple[Name, int, int, int, bytes, int]:
+    """One resource record: owner, type, class, TTL, rdata, and the offset after it."""
+    owner, offset = _read_name(packet, offset)
+    rtype, rclass, ttl, rdlength = _unpack("!HHIH", packet, offset)
+    offset += 10
+    rdata = packet[offset : offset + rdlength]
+    if len(rdata) < rdlength:
+        raise _Malformed("rdata runs past the end of the packet")
+    return owner, rtype, rclass, ttl, rdata, offset + rdlength
+
+
+def _unpack(layout: str, packet: bytes, offset: int) -> tuple[int, ...]:
+    try:
+        return struct.unpack_from(layout, packet, offset)
+    except struct.error:
+        raise _Malformed("record runs past the end of the packet") from None
+
+
+def _edns_options(rdata: bytes) -> list[tuple[int, bytes]]:
+    """The (code, data) options of an OPT record's rdata (RFC 6891 §6.1.2)."""
+    options = []
+    offset = 0
+    while offset < len(rdata):
+        code, length = _unpack("!HH", rdata, offset)
+        data = rdata[offset + 4 : offset + 4 + length]
+        if len(data) < length:
+            raise _Malformed(f"EDNS option {code} runs past the end of the OPT record")
+        options.append((code, data))
+        offset += 4 + length
+    return options
+
+
+def _client_subnet(options: list[tuple[int, bytes]]) -> ClientSubnet | None:
+    """The ECS option, validated as RFC 7871 §6 requires (violations are FORMERR)."""
+    found = [data for code, data in options if code == ECS_OPTION]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise ValueError("more than one ECS option")
+    data = found[0]
+    if len(data) < 4:
+        raise ValueError("option shorter than 4 bytes")
+    family, source, scope = struct.unpack_from("!HBB", data)
+    address = data[4:]
+    if family not in (1, 2):
+        raise ValueError(f"unknown address family {family}")
+    bits = 32 if family == 1 else 128
+    if source > bits:
+        raise ValueError(f"source prefix {source} is longer than {bits}")
+    if scope != 0:
+        raise ValueError("scope prefix must be 0 in a query")
+    if len(address) != (source + 7) // 8:
+        raise ValueError(f"{len(address)} address bytes for a /{source} prefix")
+    if source % 8 and address and address[-1] & (0xFF >> (source % 8)):
+        raise ValueError("address has bits set beyond the source prefix")
+    return ClientSubnet(family, source, address)
+
+
+def header_reply(ident: int, opcode: int, rd: bool, rcode: int) -> bytes:
+    """A header-only reply (FORMERR, NOTIMP): ID, opcode and RD copied, QR set, no sections."""
+    flags = 0x8000 | (opcode << 11) | (0x0100 if rd else 0) | (rcode & 0xF)
+    return _HEADER.pack(ident, flags, 0, 0, 0, 0)
+
+
+def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
+    """The reply for `answer`, at most `limit` bytes.
+
+    When it does not fit, the additional section is dropped first (it is optional, except glue
+    in a referral); if it still does not fit, the reply keeps only question and OPT, with TC=1.
+    """
+    full = _message(query, answer, answer.answer, answer.authority, answer.additional)
+    packed = full.pack()
+    if len(packed) <= limit:
+        return bytes(packed)
+    if answer.outcome is not Outcome.REFERRAL:
+        trimmed = _message(query, answer, answer.answer, answer.authority, ()).pack()
+        if len(trimmed) <= limit:
+            return bytes(trimmed)
+    truncated = _message(query, answer, (), (), ())
+    truncated.header.tc = 1
+    return bytes(truncated.pack())
+
+
+# The answer to a query that failed inside r53emu (no section; the query log records its rcode).
+SERVFAIL_ANSWER = Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authoritative=False)
+
+
+def servfail(query: ParsedQuery) -> bytes:
+    """SERVFAIL for an internal error, question echoed (header only if even that fails)."""
+    try:
+        return bytes(_message(query, SERVFAIL_ANSWER, (), (), ()).pack())
+    except Exception:  # the caller has logged the original error; a reply must still go out
+        return header_reply(query.id, query.opcode, query.rd, RCODE_SERVFAIL)
+
+
+def _badvers(query: ParsedQuery, edns: Edns) -> bytes:
+    failure = Answer(outcome=Outcome.REFUSED, rcode=RCODE_BADVERS, authoritative=False)
+    return bytes(_message(query, failure, (), (), (), edns=edns).pack())
+
+
+def _message(
+    query: ParsedQuery,
+    answer: Answer,
+    answers: tuple[ResourceRecord, ...],
+    authority: tuple[ResourceRecord, ...],
+    additional: tuple[ResourceRecord, ...],
+    edns: Edns | None = None,
+) -> DNSRecord:
+    # RA is never set (not a recursive server); AD never; RD and CD are copied (§2.1, §2.8).
+    header = DNSHeader(
+        id=query.id,
+        qr=1,
+        opcode=query.opcode,
+        aa=int(answer.authoritative),
+        rd=int(query.rd),
+        ra=0,
+        rcode=answer.rcode & 0xF,
+    )
+    header.cd = int(query.cd)
+    message = DNSRecord(
+        header=header,
+        q=DNSQuestion(DNSLabel(query.qname), query.qtype, query.qclass),
+    )
+    message.rr = [rr_of(record) for record in answers]
+    message.auth = [rr_of(record) for record in authority]
+    message.ar = [rr_of(record) for record in additional]
+    edns = edns or query.edns
+    if edns is not None:
+        message.ar.append(_opt(edns, answer))
+    return message
+
+
+def rr_of(record: ResourceRecord) -> RR:
+    """A record as dnslib renders it (its rdata already in wire form)."""
+    return RR(
+        rname=DNSLabel(record.name),
+        rtype=record.rtype,
+        rclass=CLASS_IN,
+        ttl=record.ttl,
+        rdata=RD(record.rdata),
+    )
+
+
+def _opt(edns: Edns, answer: Answer) -> RR:
+    """The reply's OPT: version 0, payload 4096, DO copied, other flags cleared, ECS echoed."""
+    ttl = ((answer.rcode >> 4) << 24) | (0x8000 if edns.dnssec_ok else 0)
+    options = []
+    if edns.client_subnet is not None:
+        subnet = edns.client_subnet
+        # Scope: the source prefix when the answer used the location, else 0. Route 53's real
+        # scope values are UNCONFIRMED (semantics §2.9); this is the spec's recommendation.
+        scope = subnet.source_prefix if answer.location_dependent else 0
+        options.append(EDNSOption(ECS_OPTION, subnet.reply_option(scope)))
+    return RR(rname=DNSLabel(()), rtype=OPT, rclass=EDNS_PAYLOAD, ttl=ttl, rdata=options)

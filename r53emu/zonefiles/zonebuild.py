@@ -1,0 +1,299 @@
+"""Validated record sets of one zone -> an indexed `Zone` (the rules that need the whole zone).
+
+Checks here follow semantics §1.5-§1.6 and §4: duplicate record sets, CNAME at the apex or beside
+other types, SOA/NS placement, alias targets that exist in the same zone, alias cycles, and the
+record-set quota; routed groups get the rules of `routinggroups` (§3). Every error names the
+record set's file, line and field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from r53emu.model import names
+from r53emu.model.apexdefaults import DEFAULT_NS_TTL, SoaFields
+from r53emu.model.catalog import RecordGroup, RecordSet, Source, Zone
+from r53emu.model.names import Name
+from r53emu.model.rdata import RECORD_TYPES, TYPE_NAMES, parse_value
+from r53emu.zonefiles.errors import Field, ZoneError
+from r53emu.zonefiles.routing_group_rules import check_routed_group, mixing_error
+
+SOA = RECORD_TYPES["SOA"]
+NS = RECORD_TYPES["NS"]
+CNAME = RECORD_TYPES["CNAME"]
+
+
+class Entry(NamedTuple):
+    """A validated record set and where it was written (its `alias` field, when it has one).
+
+    `raw` is the mapping it was read from, so an error found later can name the exact field.
+    """
+
+    record_set: RecordSet
+    at: Field
+    alias_at: Field | None = None
+    raw: Any = None
+
+
+GroupKey = tuple[Name, int]
+
+
+@dataclass(frozen=True)
+class ZoneHeader:
+    """The zone-level settings of a zone file (everything but its record sets)."""
+
+    name: Name
+    zone_id: str
+    source: Source
+    soa: SoaFields | None  # from `soa:`; None = Route 53's default
+    soa_field: Field | None
+    nameservers: tuple[str, ...] | None  # from `nameservers:`; None = awsdns defaults
+    nameservers_field: Field | None
+    default_nameservers: tuple[str, ...]
+    record_limit: int
+
+    @property
+    def text(self) -> str:
+        return names.to_text(self.name)
+
+
+def build_zone(
+    header: ZoneHeader,
+    entries: list[Entry],
+    errors: list[ZoneError],
+    invalid: frozenset[GroupKey] = frozenset(),
+) -> Zone | None:
+    """Check the whole-zone rules and index the zone; None when any error was found.
+
+    `invalid` names the (owner, type) of record sets that already failed their own checks: they
+    are missing from `entries`, so aliases to them are not reported again as "not found".
+    """
+    before = len(errors)
+    entries = _with_apex_records(header, entries, errors)
+    groups = _group(header, entries, errors)
+    for members in groups.values():
+        if members[0].record_set.policy != "simple":
+            check_routed_group(members, errors)
+    _check_cname_conflicts(header, groups, errors)
+    _check_aliases(header, groups, errors, invalid)
+    count = sum(len(members) for members in groups.values())
+    if count > header.record_limit:
+        errors.append(
+            ZoneError(
+                header.source.file,
+                header.source.line,
+                "record_sets",
+                f"{count} record sets; a hosted zone holds at most {header.record_limit} "
+                "(Route 53's quota; raise it with `record_limit:` as AWS would on request)",
+            )
+        )
+    if len(errors) > before:
+        return None
+    return _index(header, groups, count)
+
+
+def _with_apex_records(
+    header: ZoneHeader, entries: list[Entry], errors: list[ZoneError]
+) -> list[Entry]:
+    """Add the default SOA and NS unless the file gives them as record sets (not both ways)."""
+    result = list(entries)
+    has = {SOA: False, NS: False}
+    for record_set, at, *_ in entries:
+        if record_set.rtype == SOA and record_set.name != header.name:
+            errors.append(at.error("an SOA record set is only allowed at the zone apex"))
+        if record_set.rtype in has and record_set.name == header.name:
+            has[record_set.rtype] = True
+            explicit = header.soa_field if record_set.rtype == SOA else header.nameservers_field
+            if explicit is not None:
+                errors.append(
+                    at.error(
+                        f"the apex {TYPE_NAMES[record_set.rtype]} is given twice: here and at "
+                        f"line {explicit.line} ({explicit.path})"
+                    )
+                )
+    nameservers = header.nameservers or header.default_nameservers
+    where = Field(header.source.file, "zone", header.source.line)
+    if not has[NS]:
+        result.append(Entry(_apex_set(header, NS, DEFAULT_NS_TTL, nameservers), where))
+    if not has[SOA]:
+        # Route 53's SOA names one of the zone's own name servers, so an apex NS record set
+        # given in the file provides the MNAME when `soa:` does not.
+        apex_ns = [rs for rs, *_ in entries if rs.rtype == NS and rs.name == header.name]
+        first_ns = apex_ns[0].records[0].text if apex_ns else nameservers[0]
+        soa = header.soa or SoaFields()
+        if not soa.mname:
+            soa = replace(soa, mname=first_ns)
+        result.append(Entry(_apex_set(header, SOA, soa.ttl, (soa.value(),)), where))
+    return result
+
+
+def _apex_set(header: ZoneHeader, rtype: int, ttl: int, values: tuple[str, ...]) -> RecordSet:
+    records = tuple(parse_value(TYPE_NAMES[rtype], value) for value in values)
+    return RecordSet(name=header.name, rtype=rtype, ttl=ttl, records=records, source=header.source)
+
+
+def _group(
+    header: ZoneHeader, entries: list[Entry], errors: list[ZoneError]
+) -> dict[GroupKey, list[Entry]]:
+    """Record sets by name and type; one joins a group only with the group's policy (§3.0)."""
+    groups: dict[GroupKey, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        record_set = entry.record_set
+        members = groups[(record_set.name, record_set.rtype)]
+        if members:
+            problem = mixing_error(members[0].record_set, record_set)
+            if problem is not None:
+                errors.append(entry.at.error(problem))
+                continue
+        members.append(entry)
+    return groups
+
+
+def _check_cname_conflicts(
+    header: ZoneHeader, groups: dict[GroupKey, list[Entry]], errors: list[ZoneError]
+) -> None:
+    """CNAME never at the apex and never beside another type, with Route 53's wording (§1.6)."""
+    types_at: dict[Name, list[Entry]] = defaultdict(list)
+    for (name, _), members in groups.items():
+        types_at[name].extend(members)
+    zone_text = header.text
+    for name, members in types_at.items():
+        cnames = [entry for entry in members if entry.record_set.rtype == CNAME]
+        if not cnames:
+            continue
+        owner = names.to_text(name)
+        if name == header.name:
+            for _, at, *_ in cnames:
+                errors.append(
+                    at.error(
+                        f"RRSet of type CNAME with DNS name {owner} is not permitted at apex "
+                        f"in zone {zone_text}"
+                    )
+                )
+            continue
+        # Route 53 rejects whichever record set comes second, with a message for each order.
+        seen_cname = seen_other = False
+        for record_set, at, *_ in sorted(members, key=lambda entry: entry.at.line):
+            if record_set.rtype == CNAME:
+                if seen_other:
+                    errors.append(
+                        at.error(
+                            f"RRSet of type CNAME with DNS name {owner} is not permitted as it "
+                            "conflicts with other records with the same DNS name in zone "
+                            f"{zone_text}"
+                        )
+                    )
+                seen_cname = True
+            else:
+                if seen_cname:
+                    errors.append(
+                        at.error(
+                            f"RRSet of type {TYPE_NAMES[record_set.rtype]} with DNS name "
+                            f"{owner} is not permitted because a conflicting RRSet of type  "
+                            f"CNAME with the same DNS name already exists in zone {zone_text}"
+                        )
+                    )
+                seen_other = True
+
+
+def _check_aliases(
+    header: ZoneHeader,
+    groups: dict[GroupKey, list[Entry]],
+    errors: list[ZoneError],
+    invalid: frozenset[GroupKey],
+) -> None:
+    """Alias targets must be record sets of the same zone and type, without cycles (§4)."""
+    edges: dict[GroupKey, list[tuple[GroupKey, Field]]] = defaultdict(list)
+    accepted_ids = {header.zone_id.lower(), header.text.lower(), header.text.lower().rstrip(".")}
+    for key, members in groups.items():
+        for record_set, at, alias_field, _ in members:
+            alias = record_set.alias
+            if alias is None:
+                continue
+            alias_at = alias_field or Field(at.file, f"{at.path}.alias", at.line)
+            target_text = names.to_text(alias.name)
+            if alias.zone_id is not None and alias.zone_id.lower() not in accepted_ids:
+                errors.append(
+                    alias_at.error(
+                        f"zone_id {alias.zone_id} is not this hosted zone ({header.zone_id}); "
+                        "an alias can only target record sets of its own zone"
+                    )
+                )
+                continue
+            if not names.is_within(alias.name, header.name):
+                errors.append(
+                    alias_at.error(
+                        f"target {target_text} is outside zone {header.text}; an alias can "
+                        "only target record sets of its own zone"
+                    )
+                )
+                continue
+            target_key = (alias.name, key[1])
+            if target_key in invalid:
+                continue
+            if target_key not in groups:
+                errors.append(
+                    alias_at.error(
+                        f"Tried to create an alias that targets {target_text}, type "
+                        f"{TYPE_NAMES[key[1]]} in zone {header.zone_id}, but that target "
+                        "was not found"
+                    )
+                )
+                continue
+            edges[key].append((target_key, alias_at))
+    _check_alias_cycles(edges, errors)
+
+
+def _check_alias_cycles(
+    edges: dict[GroupKey, list[tuple[GroupKey, Field]]], errors: list[ZoneError]
+) -> None:
+    done: set[GroupKey] = set()
+    reported: set[frozenset[GroupKey]] = set()
+
+    def describe(key: GroupKey) -> str:
+        return f"{names.to_text(key[0])} {TYPE_NAMES[key[1]]}"
+
+    def visit(key: GroupKey, path: list[GroupKey]) -> None:
+        for target, at in edges.get(key, ()):
+            if target in path:
+                loop = [*path[path.index(target) :], target]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    chain = " -> ".join(describe(step) for step in loop)
+                    errors.append(at.error(f"alias chain loops: {chain}"))
+                continue
+            if target not in done:
+                visit(target, [*path, target])
+        done.add(key)
+
+    for start in list(edges):
+        if start not in done:
+            visit(start, [start])
+
+
+def _index(header: ZoneHeader, groups: dict[GroupKey, list[Entry]], count: int) -> Zone:
+    nodes: dict[Name, dict[int, RecordGroup]] = defaultdict(dict)
+    for (name, rtype), members in groups.items():
+        record_sets = tuple(entry.record_set for entry in members)
+        nodes[name][rtype] = RecordGroup(name, rtype, record_sets[0].policy, record_sets)
+    existing = {header.name}
+    for name in nodes:
+        # Each owner with its ancestors up to the first one already known (the apex at the
+        # latest: every owner lies within the zone), rather than all of them for every owner.
+        while name not in existing:
+            existing.add(name)
+            name = name[1:]
+    cuts = frozenset(name for name, node in nodes.items() if NS in node and name != header.name)
+    ns_group = nodes[header.name][NS]
+    return Zone(
+        name=header.name,
+        zone_id=header.zone_id,
+        source=header.source,
+        nodes=dict(nodes),
+        existing=frozenset(existing),
+        cuts=cuts,
+        record_set_count=count,
+        nameservers=tuple(value.text for member in ns_group.members for value in member.records),
+    )
