@@ -16,8 +16,8 @@ import pytest
 from r53emu.app import ServerConfig
 from r53emu.server.eventloop import loop_factory
 from r53emu.testing.background import BackgroundServer
-from tests.helpers import REPO, write_zones
-from tests.serving import serve  # noqa: F401  (the fixture, for every test module)
+from tests.support.helpers import REPO, write_zones
+from tests.support.serving import serve  # noqa: F401  (the fixture, for every test module)
 
 BOTH_LOOPS_MODULES = frozenset({"test_probes.py", "test_scheduler.py", "test_timergrid.py"})
 

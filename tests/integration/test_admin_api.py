@@ -1,0 +1,387 @@
+"""The admin HTTP API through a real HTTP client (aiohttp), next to real DNS queries (dnspython).
+
+Every endpoint of issue 6's list: health, metrics, zones, health checks and their steering (an
+override applies to the very next query), reload (422 while DNS keeps answering from the last
+good zones, asserted in the same test), explain, Route 53's TestDNSAnswer (also through boto3),
+the Bearer token on mutating requests, and JSON errors.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from r53emu.app import ServerConfig
+from r53emu.testing.background import BackgroundServer
+from tests.support.helpers import query, rrset_texts, write_zones
+from tests.support.targets import HttpTarget
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def zone_text(web_port: int, www: str = "192.0.2.1") -> str:
+    return f"""
+        health_checks:
+          web: {{type: HTTP, ip_address: 127.0.0.1, port: {web_port}, request_interval: 10,
+                 failure_threshold: 3}}
+          gate: {{type: RECOVERY_CONTROL}}
+        zone: admin.test
+        id: Z0ADMINTEST
+        ttl: 60
+        record_sets:
+          - {{name: www, type: A, records: [{www}]}}
+          - {{name: txt, type: TXT, records: ['"hello & <world>"']}}
+          - {{name: fo, type: A, records: [192.0.2.10], set_identifier: primary,
+              failover_routing_policy: {{type: PRIMARY}}, health_check_id: web}}
+          - {{name: fo, type: A, records: [192.0.2.20], set_identifier: secondary,
+              failover_routing_policy: {{type: SECONDARY}}}}
+          - {{name: gated, type: A, records: [192.0.2.31], set_identifier: primary,
+              failover_routing_policy: {{type: PRIMARY}}, health_check_id: gate}}
+          - {{name: gated, type: A, records: [192.0.2.32], set_identifier: secondary,
+              failover_routing_policy: {{type: SECONDARY}}}}
+    """
+
+
+class Admin:
+    """A running server, its zones directory, and an HTTP client for its admin API."""
+
+    def __init__(self, server: BackgroundServer, zones: Path, http: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.zones = zones
+        self.http = http
+        assert server.server.admin is not None
+        assert server.server.admin.port is not None
+        self.base = f"http://127.0.0.1:{server.server.admin.port}"
+
+    async def call(
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> tuple[int, Any]:
+        headers = AUTH if auth else {}
+        async with self.http.request(method, self.base + path, headers=headers, **kwargs) as reply:
+            if reply.content_type == "application/json":
+                return reply.status, await reply.json()
+            return reply.status, await reply.text()
+
+    def answers(self, name: str) -> set[str]:
+        reply = query(self.server.address, f"{name}.admin.test", "A")
+        return {rdata.to_text() for rrset in reply.answer for rdata in rrset}
+
+
+@pytest.fixture
+def web() -> Iterator[HttpTarget]:
+    with HttpTarget() as target:
+        yield target
+
+
+@pytest_asyncio.fixture
+async def admin(tmp_path: Path, web: HttpTarget) -> AsyncIterator[Admin]:
+    zones = write_zones(tmp_path / "zones", {"admin.yaml": zone_text(web.port)})
+    config = ServerConfig(
+        zones=zones, address="127.0.0.1", port=0, seed=7, admin_port=0, admin_token=TOKEN
+    )
+    with BackgroundServer(config) as server:
+        async with aiohttp.ClientSession() as http:
+            yield Admin(server, zones, http)
+
+
+# --- read-only endpoints ----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_healthz_says_ok_once_serving(admin: Admin) -> None:
+    """/healthz answers 200 with the zone count once zones are loaded and listeners bound."""
+    assert await admin.call("GET", "/healthz", auth=False) == (200, {"status": "ok", "zones": 1})
+
+
+@pytest.mark.asyncio
+async def test_metrics_count_queries_by_zone_type_rcode_and_policy(admin: Admin) -> None:
+    """/metrics is Prometheus text with queries labelled as asked, latency, health and reloads."""
+    for _ in range(3):
+        admin.answers("fo")
+    query(admin.server.address, "nothing.admin.test", "A")
+    query(admin.server.address, "www.elsewhere.test", "A")
+    status, text = await admin.call("GET", "/metrics", auth=False)
+    assert status == 200
+    samples = dict(re.findall(r"^(r53emu_\S+) (\S+)$", text, re.MULTILINE))
+    failover = (
+        'r53emu_queries_total{policy="failover",qtype="A",rcode="NOERROR",zone="admin.test."}'
+    )
+    nxdomain = 'r53emu_queries_total{policy="",qtype="A",rcode="NXDOMAIN",zone="admin.test."}'
+    refused = 'r53emu_queries_total{policy="",qtype="A",rcode="REFUSED",zone=""}'
+    assert float(samples[failover]) == 3
+    assert float(samples[nxdomain]) == 1
+    assert float(samples[refused]) == 1
+    assert float(samples["r53emu_answer_seconds_count"]) == 5
+    assert float(samples['r53emu_answer_seconds_bucket{le="+Inf"}']) == 5
+    assert 0 < float(samples['r53emu_answer_seconds_bucket{le="0.25"}']) <= 5
+    assert 0 < float(samples["r53emu_answer_seconds_sum"]) < 5
+    assert float(samples['r53emu_health_check_healthy{check_id="web"}']) == 1
+    assert float(samples["r53emu_reloads_total"]) == 0
+    assert float(samples["r53emu_reload_failures_total"]) == 0
+
+
+@pytest.mark.asyncio
+async def test_zones_list_and_one_zone_by_name_or_id(admin: Admin) -> None:
+    """/zones lists each zone; /zones/{zone} takes the name (dot optional) or the id."""
+    status, listing = await admin.call("GET", "/zones", auth=False)
+    assert status == 200
+    assert listing == {
+        "zones": [
+            {
+                "name": "admin.test.",
+                "id": "Z0ADMINTEST",
+                "record_sets": 8,
+                "source": str(admin.zones / "admin.yaml"),
+            }
+        ]
+    }
+    for key in ("admin.test.", "admin.test", "Z0ADMINTEST"):
+        status, zone = await admin.call("GET", f"/zones/{key}", auth=False)
+        assert status == 200
+        assert zone["id"] == "Z0ADMINTEST"
+    by_name = {(rs["name"], rs["type"], rs["set_identifier"]): rs for rs in zone["record_sets"]}
+    primary = by_name[("fo.admin.test.", "A", "primary")]
+    assert primary["records"] == ["192.0.2.10"]
+    assert primary["policy"] == "failover"
+    assert primary["routing"] == {"primary": True}
+    assert primary["health_check_id"] == "web"
+    assert primary["source"].startswith(str(admin.zones / "admin.yaml") + ":")
+    assert by_name[("admin.test.", "SOA", None)]["ttl"] == 900
+    assert await admin.call("GET", "/zones/nope.test", auth=False) == (
+        404,
+        {"error": "no hosted zone 'nope.test' (give its name or its id)"},
+    )
+
+
+@pytest.mark.asyncio
+async def test_health_checks_list_and_one(admin: Admin) -> None:
+    """/health-checks lists every check's status; /health-checks/{id} gives one; 404 otherwise."""
+    status, listing = await admin.call("GET", "/health-checks", auth=False)
+    assert status == 200
+    assert [check["id"] for check in listing["health_checks"]] == ["gate", "web"]
+    status, gate = await admin.call("GET", "/health-checks/gate", auth=False)
+    assert (status, gate["healthy"], gate["switch"]) == (200, True, "On")
+    assert set(gate) >= {"observations", "last_transition", "reason", "override", "type"}
+    status, error = await admin.call("GET", "/health-checks/nope", auth=False)
+    assert (status, error) == (404, {"error": "no health check 'nope'"})
+
+
+# --- steering ---------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_override_applies_to_the_next_query_and_clears(admin: Admin) -> None:
+    """PUT override replies with the check and the next query sees it; DELETE restores."""
+    assert admin.answers("fo") == {"192.0.2.10"}
+    status, check = await admin.call("PUT", "/health-checks/web/override", json={"healthy": False})
+    assert (status, check["healthy"], check["override"]) == (200, False, False)
+    assert admin.answers("fo") == {"192.0.2.20"}
+    status, check = await admin.call("DELETE", "/health-checks/web/override")
+    assert (status, check["healthy"], check["override"]) == (200, True, None)
+    assert admin.answers("fo") == {"192.0.2.10"}
+    await admin.call("PUT", "/health-checks/web/override", json={"healthy": False})
+    assert await admin.call("DELETE", "/overrides") == (200, {"overrides": {}})
+    assert admin.answers("fo") == {"192.0.2.10"}
+
+
+@pytest.mark.asyncio
+async def test_switch_flips_a_routing_control(admin: Admin) -> None:
+    """PUT switch turns a RECOVERY_CONTROL Off and On; wrong states and types are 400."""
+    status, check = await admin.call("PUT", "/health-checks/gate/switch", json={"state": "Off"})
+    assert (status, check["switch"], check["healthy"]) == (200, "Off", False)
+    assert admin.answers("gated") == {"192.0.2.32"}
+    await admin.call("PUT", "/health-checks/gate/switch", json={"state": "On"})
+    assert admin.answers("gated") == {"192.0.2.31"}
+    status, error = await admin.call("PUT", "/health-checks/gate/switch", json={"state": "Maybe"})
+    assert (status, error) == (400, {"error": "'Maybe' is not one of On, Off for gate"})
+    status, error = await admin.call("PUT", "/health-checks/web/switch", json={"state": "Off"})
+    assert status == 400
+    assert "is HTTP, not a RECOVERY_CONTROL" in error["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"healthy": "no"}, 'the body must be {"healthy": true} or {"healthy": false}'),
+        ([], "the body must be a JSON object"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_bad_override_bodies_are_400_with_a_message(
+    admin: Admin, body: object, message: str
+) -> None:
+    """A body that is not {"healthy": bool} is refused with a JSON message."""
+    status, error = await admin.call("PUT", "/health-checks/web/override", json=body)
+    assert (status, error) == (400, {"error": message})
+
+
+@pytest.mark.asyncio
+async def test_unknown_check_override_is_404(admin: Admin) -> None:
+    status, error = await admin.call("PUT", "/health-checks/nope/override", json={"healthy": False})
+    assert (status, error) == (404, {"error": "no health check 'nope'"})
+
+
+# --- the token --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/health-checks/web/override", {"healthy": False}),
+        ("DELETE", "/health-checks/web/override", None),
+        ("PUT", "/health-checks/gate/switch", {"state": "Off"}),
+        ("DELETE", "/overrides", None),
+        ("POST", "/reload", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_mutating_requests_need_the_token(
+    admin: Admin, method: str, path: str, body: object
+) -> None:
+    """Without the right token every mutating endpoint is 401 and changes nothing."""
+    status, error = await admin.call(method, path, auth=False, json=body)
+    assert status == 401
+    assert error == {"error": "this request needs the admin token: Authorization: Bearer <token>"}
+    async with admin.http.request(
+        method, admin.base + path, json=body, headers={"Authorization": "Bearer wrong"}
+    ) as reply:
+        assert reply.status == 401
+        assert reply.headers["WWW-Authenticate"].startswith("Bearer")
+    assert admin.answers("fo") == {"192.0.2.10"}
+    assert admin.answers("gated") == {"192.0.2.31"}
+
+
+@pytest.mark.asyncio
+async def test_unknown_endpoints_and_methods_answer_json(admin: Admin) -> None:
+    assert await admin.call("GET", "/nope", auth=False) == (
+        404,
+        {"error": "no such endpoint: /nope"},
+    )
+    status, error = await admin.call("POST", "/zones")
+    assert (status, error) == (405, {"error": "POST is not allowed on /zones"})
+
+
+# --- reload -----------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_reload_serves_new_zones_and_refuses_bad_ones_while_dns_keeps_answering(
+    admin: Admin, web: HttpTarget
+) -> None:
+    """POST /reload: valid files answer from the next query; invalid ones get 422 with
+    file:line errors, counted in /metrics, while DNS keeps answering from the last good zones."""
+    zone_file = admin.zones / "admin.yaml"
+    zone_file.write_text(textwrap.dedent(zone_text(web.port, www="192.0.2.2")), encoding="utf-8")
+    status, summary = await admin.call("POST", "/reload")
+    assert status == 200
+    assert summary == {
+        "zones": [
+            {"name": "admin.test.", "id": "Z0ADMINTEST", "record_sets": 8, "source": str(zone_file)}
+        ],
+        "health_checks": 2,
+    }
+    assert admin.answers("www") == {"192.0.2.2"}
+
+    broken = textwrap.dedent(zone_text(web.port)).replace(
+        "records: [192.0.2.1]", "records: [192.0.2.999]"
+    )
+    zone_file.write_text(broken, encoding="utf-8")
+    status, refused = await admin.call("POST", "/reload")
+    assert status == 422
+    assert refused["error"] == "1 error(s): the last good zones are still served"
+    (error,) = refused["errors"]
+    assert error.startswith(f"{zone_file}:")
+    assert "records" in error
+    assert "192.0.2.999" in error
+    assert admin.answers("www") == {"192.0.2.2"}  # the last good zones, in the same test
+    _, text = await admin.call("GET", "/metrics", auth=False)
+    assert "r53emu_reload_failures_total 1.0" in text
+    assert "r53emu_reloads_total 1.0" in text
+
+
+# --- explain and TestDNSAnswer ----------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_explain_says_why(admin: Admin) -> None:
+    """/explain gives the answer and the decision that chose it, as `r53emu answer --json`."""
+    await admin.call("PUT", "/health-checks/web/override", json={"healthy": False})
+    status, data = await admin.call(
+        "GET", "/explain", auth=False, params={"name": "fo.admin.test", "type": "A"}
+    )
+    assert status == 200
+    assert data["rcode"] == "NOERROR"
+    assert data["answer"] == ["fo.admin.test. 60 IN A 192.0.2.20"]
+    (decision,) = data["decisions"]
+    assert decision["policy"] == "failover"
+    assert decision["candidates"] == [
+        {"record": "primary", "healthy": False},
+        {"record": "secondary", "healthy": True},
+    ]
+    assert decision["chosen"] == ["secondary"]
+    status, error = await admin.call(
+        "GET", "/explain", auth=False, params={"name": "fo.admin.test", "type": "BOGUS"}
+    )
+    assert (status, error) == (400, {"error": "'BOGUS' is not a DNS record type"})
+
+
+async def ask_testdnsanswer(admin: Admin, zone: str, name: str, rtype: str) -> tuple[int, str]:
+    params = {"hostedzoneid": zone, "recordname": name, "recordtype": rtype}
+    status, body = await admin.call("GET", "/2013-04-01/testdnsanswer", auth=False, params=params)
+    assert isinstance(body, str)
+    return status, body
+
+
+@pytest.mark.asyncio
+async def test_testdnsanswer_returns_route53_xml(admin: Admin) -> None:
+    """/2013-04-01/testdnsanswer answers Route 53's XML, by zone id or name; errors too."""
+    status, xml = await ask_testdnsanswer(admin, "Z0ADMINTEST", "txt.admin.test", "TXT")
+    assert status == 200
+    assert '<RecordDataEntry>"hello &amp; &lt;world&gt;"</RecordDataEntry>' in xml
+    assert "<ResponseCode>NOERROR</ResponseCode>" in xml
+    status, xml = await ask_testdnsanswer(admin, "Z0NOPE", "www.admin.test", "A")
+    assert status == 404
+    assert "<Code>NoSuchHostedZone</Code>" in xml
+
+
+def test_boto3_test_dns_answer(tmp_path: Path) -> None:
+    """boto3's route53.test_dns_answer, pointed at the admin port, returns the answer."""
+    boto3 = pytest.importorskip("boto3")
+    with HttpTarget() as web:
+        zones = write_zones(tmp_path / "zones", {"admin.yaml": zone_text(web.port)})
+        config = ServerConfig(zones=zones, address="127.0.0.1", port=0, admin_port=0)
+        with BackgroundServer(config) as server:
+            assert server.server.admin is not None
+            client = boto3.client(
+                "route53",
+                endpoint_url=f"http://127.0.0.1:{server.server.admin.port}",
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            reply = client.test_dns_answer(
+                HostedZoneId="Z0ADMINTEST", RecordName="www.admin.test", RecordType="A"
+            )
+            assert reply["RecordData"] == ["192.0.2.1"]
+            assert reply["ResponseCode"] == "NOERROR"
+            assert reply["Protocol"] == "UDP"
+            assert reply["Nameserver"].startswith("ns-")
+            server.set_health("web", False)
+            reply = client.test_dns_answer(
+                HostedZoneId="admin.test", RecordName="fo.admin.test", RecordType="A"
+            )
+            assert reply["RecordData"] == ["192.0.2.20"]
+            with pytest.raises(client.exceptions.NoSuchHostedZone):
+                client.test_dns_answer(
+                    HostedZoneId="Z0NOPE", RecordName="www.admin.test", RecordType="A"
+                )
+            dns_reply = query(server.address, "www.admin.test", "A")
+            assert rrset_texts(dns_reply.answer) == {"www.admin.test. 60 IN A 192.0.2.1"}
