@@ -28,10 +28,10 @@ from r53emu.zonefiles.jsonzone import (
     zone_id_from_json,
     zone_name_from_json,
 )
-from r53emu.zonefiles.recordsets import MAX_TTL, ZoneContext, group_key_of, parse_record_set
+from r53emu.zonefiles.recordsets import MAX_TTL, Entry, ZoneContext, group_key_of, parse_record_set
 from r53emu.zonefiles.routing_field_rules import AccountRefs
 from r53emu.zonefiles.sourcefile import LineDict, LineList, SourceError, load_document
-from r53emu.zonefiles.zonebuild import Entry, ZoneHeader, build_zone
+from r53emu.zonefiles.zonebuild import ZoneHeader, build_zone
 
 ZONE_KEYS = ("zone", "id", "comment", "ttl", "soa", "nameservers", "record_sets", "record_limit")
 SOA_KEYS = ("mname", "rname", "serial", "refresh", "retry", "expire", "minimum", "ttl")

@@ -7,7 +7,7 @@ duplicates, alias targets) live in `zonebuild`, those of a routed group in `rout
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from r53emu.model import names
 from r53emu.model.catalog import AliasTarget, Rdata, RecordSet, Source
@@ -38,6 +38,18 @@ MAX_SET_IDENTIFIER = 128
 
 RECORD_SET_KEYS = ("name", "type", "ttl", "records", "alias", "set_identifier", *ROUTING_KEYS)
 ALIAS_KEYS = ("name", "zone_id", "evaluate_target_health")
+
+
+class Entry(NamedTuple):
+    """A validated record set and where it was written (its `alias` field, when it has one).
+
+    `raw` is the mapping it was read from, so an error found later can name the exact field.
+    """
+
+    record_set: RecordSet
+    at: Field
+    alias_at: Field | None = None
+    raw: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ evaluate_target_health (point 11).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import TYPE_CHECKING
 
 from r53emu.model import names
 from r53emu.model.catalog import (
@@ -27,11 +26,9 @@ from r53emu.model.catalog import (
 )
 from r53emu.model.rdata import TYPE_NAMES
 from r53emu.zonefiles.errors import Field, ZoneError
+from r53emu.zonefiles.recordsets import Entry
 from r53emu.zonefiles.routing_field_rules import KEY_OF_POLICY
 from r53emu.zonefiles.sourcefile import LineDict
-
-if TYPE_CHECKING:
-    from r53emu.zonefiles.zonebuild import Entry
 
 # Record sets per name and type (semantics §1.5); failover allows two by its own rule.
 GROUP_LIMITS = {

@@ -2,7 +2,7 @@
 
 Checks here follow semantics §1.5-§1.6 and §4: duplicate record sets, CNAME at the apex or beside
 other types, SOA/NS placement, alias targets that exist in the same zone, alias cycles, and the
-record-set quota; routed groups get the rules of `routinggroups` (§3). Every error names the
+record-set quota; routed groups get the rules of `routing_group_rules` (§3). Every error names the
 record set's file, line and field.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
 
 from r53emu.model import names
 from r53emu.model.apexdefaults import DEFAULT_NS_TTL, SoaFields
@@ -18,23 +17,12 @@ from r53emu.model.catalog import RecordGroup, RecordSet, Source, Zone
 from r53emu.model.names import Name
 from r53emu.model.rdata import RECORD_TYPES, TYPE_NAMES, parse_value
 from r53emu.zonefiles.errors import Field, ZoneError
+from r53emu.zonefiles.recordsets import Entry
 from r53emu.zonefiles.routing_group_rules import check_routed_group, mixing_error
 
 SOA = RECORD_TYPES["SOA"]
 NS = RECORD_TYPES["NS"]
 CNAME = RECORD_TYPES["CNAME"]
-
-
-class Entry(NamedTuple):
-    """A validated record set and where it was written (its `alias` field, when it has one).
-
-    `raw` is the mapping it was read from, so an error found later can name the exact field.
-    """
-
-    record_set: RecordSet
-    at: Field
-    alias_at: Field | None = None
-    raw: Any = None
 
 
 GroupKey = tuple[Name, int]
