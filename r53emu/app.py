@@ -1,13 +1,14 @@
 """The lifecycle object: load zones, bind UDP+TCP, answer, stop.
 
 One `R53Emu` drives the command line, the container, the tests and (later) the pytest plugin
-alike (house style 10). Port 0 binds a free port, the same number for UDP and TCP.
+alike. Port 0 binds a free port, the same number for UDP and TCP. Reloading and watching the
+zones directory is `ops.reloading.ZoneReloader`'s; this object wires the parts together and
+runs their lifecycle.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import ipaddress
 import logging
@@ -16,14 +17,12 @@ import socket
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
-
-import watchfiles
+from typing import TextIO
 
 from r53emu.answer.lookup import lookup
 from r53emu.geo.locator import Locator
 from r53emu.health.scheduler import HealthScheduler
-from r53emu.health.snapshot import HealthSnapshot
+from r53emu.health.snapshot import HealthSnapshot, HealthView
 from r53emu.model import names
 from r53emu.model.catalog import Catalog
 from r53emu.model.query import QueryContext
@@ -31,12 +30,11 @@ from r53emu.model.rdata import RECORD_TYPES
 from r53emu.ops.admin import AdminApi
 from r53emu.ops.metrics import Metrics
 from r53emu.ops.querylog import QueryLog
-from r53emu.ops.zoneview import zone_summary
+from r53emu.ops.reloading import ReloadResult, ZoneReloader
 from r53emu.server.binderrors import BindError, bind_failure_message, system_error
 from r53emu.server.handler import QueryHandler
 from r53emu.server.listeners import TcpConnection, UdpListener
-from r53emu.zonefiles.errors import ZoneLoadError
-from r53emu.zonefiles.loader import ZONE_SUFFIXES, load_catalog
+from r53emu.zonefiles.loader import load_catalog
 
 logger = logging.getLogger("r53emu")
 
@@ -45,7 +43,6 @@ DEFAULT_ADDRESS = "127.0.0.1"
 TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
 A_TYPE = RECORD_TYPES["A"]
 CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
-WATCH_DEBOUNCE_MS = 300  # an editor's save is often several writes: reload once they settle
 
 
 @dataclass(frozen=True)
@@ -64,20 +61,6 @@ class ServerConfig:
     admin_token: str | None = None  # when set, mutating admin requests need it as a Bearer token
     query_log: str | None = None  # a file to append one JSON line per query to, or "-": stdout
     watch: bool = False  # reload when a zone file in `zones` changes
-
-
-@dataclass(frozen=True)
-class ReloadResult:
-    """A reload that took effect: the zones and health checks now served."""
-
-    catalog: Catalog
-
-    def summary(self) -> dict[str, Any]:
-        zones = sorted(self.catalog.zones.values(), key=lambda zone: zone.name[::-1])
-        return {
-            "zones": [zone_summary(zone) for zone in zones],
-            "health_checks": len(self.catalog.health_checks),
-        }
 
 
 class R53Emu:
@@ -102,9 +85,7 @@ class R53Emu:
         self._query_log_file: TextIO | None = None
         self.admin: AdminApi | None = None
         self.ready = False  # zones loaded and listeners bound (the admin API's /healthz)
-        self._reload_lock = asyncio.Lock()
-        self._watcher: asyncio.Task[None] | None = None
-        self._stop_watching = asyncio.Event()
+        self.reloader = ZoneReloader(config.zones, self._locator, self._install, self.metrics)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -115,6 +96,14 @@ class R53Emu:
     @property
     def catalog(self) -> Catalog:
         return self.handler.catalog
+
+    @property
+    def locator(self) -> Locator | None:
+        return self.handler.locator
+
+    @property
+    def health(self) -> HealthView:
+        return self.handler.health
 
     async def start(self) -> None:
         """Load the zones (raises `ZoneLoadError`), open the locator's database (raises
@@ -133,16 +122,13 @@ class R53Emu:
             await self.health_checks.start()
             await self._bind()
             if self.config.admin_port is not None:
-                self.admin = AdminApi(self, self.config.admin_token)
+                self.admin = AdminApi(self, self.config.admin_token, seed=self.config.seed)
                 await self.admin.start(self.config.admin_address, self.config.admin_port)
         except BaseException:
             await self.stop()
             raise
         if self.config.watch:
-            self._stop_watching = asyncio.Event()  # a fresh one: stop() sets it for good
-            self._watcher = asyncio.get_running_loop().create_task(
-                self._watch_zones(), name="r53emu zone watcher"
-            )
+            self.reloader.watch()
         self.ready = True
 
     def _locator(self, catalog: Catalog) -> Locator:
@@ -167,70 +153,25 @@ class R53Emu:
     # --- reload ------------------------------------------------------------------------------
 
     async def reload(self, zones: Path | None = None) -> ReloadResult:
-        """Load the zones directory again (or `zones`, which then becomes the directory that
-        SIGHUP and POST /reload read; a running watcher keeps watching the one it started
-        with); if valid, serve it from the next query on.
-
-        The files are read and checked in a worker thread while the old zones keep answering;
-        the new zones, client locations and health checks then replace the old ones within one
-        turn of the event loop, so no query sees a mix. Invalid files raise `ZoneLoadError`
-        (each error logged as file:line: field: message, and counted in the metrics); a
-        database that cannot be opened raises `ValueError`. Either way the old zones stay.
-        """
-        directory = self.config.zones if zones is None else zones
-        async with self._reload_lock:
-            try:
-                catalog = await asyncio.to_thread(load_catalog, directory)
-                locator = await asyncio.to_thread(self._locator, catalog)
-            except (ZoneLoadError, ValueError) as exc:
-                self.metrics.reload_failures.inc()
-                errors = exc.errors if isinstance(exc, ZoneLoadError) else [str(exc)]
-                for error in errors:
-                    logger.error("reload: %s", error)
-                logger.error(
-                    "reload refused: %d error(s) in %s; still serving the last good zones",
-                    len(errors),
-                    directory,
-                )
-                raise
-            if directory != self.config.zones:
-                self.config = replace(self.config, zones=directory)
-            previous = self.handler.locator
-            self.handler.locator = locator
-            self.handler.catalog = catalog
-            if self.health_checks is not None:
-                self.health_checks.reload(catalog.health_checks)
-            if previous is not None:
-                previous.close()
-            self.metrics.reloads.inc()
-            logger.info(
-                "reloaded %s: %d zone(s), %d health check(s)",
-                directory,
-                len(catalog.zones),
-                len(catalog.health_checks),
-            )
-            return ReloadResult(catalog)
+        """Load the zones again and serve them from the next query on (`ZoneReloader.reload`:
+        invalid files raise `ZoneLoadError` or `ValueError`, and the old zones stay)."""
+        return await self.reloader.reload(zones)
 
     async def reload_logged(self) -> None:
-        """`reload`, for callers that only want it logged (SIGHUP, the file watcher)."""
-        with contextlib.suppress(ZoneLoadError, ValueError):
-            await self.reload()
+        """`reload`, for callers that only want it logged (SIGHUP)."""
+        await self.reloader.reload_logged()
 
-    async def _watch_zones(self) -> None:
-        """Reload whenever a zone file in the zones directory is written, added or removed."""
-        try:
-            async for _changes in watchfiles.awatch(
-                self.config.zones,
-                watch_filter=lambda _change, path: path.endswith(ZONE_SUFFIXES),
-                stop_event=self._stop_watching,
-                debounce=WATCH_DEBOUNCE_MS,
-                step=50,
-            ):
-                await self.reload_logged()
-        except Exception:  # e.g. the directory was removed: serving goes on, unwatched
-            logger.exception(
-                "stopped watching %s; SIGHUP or POST /reload still reload it", self.config.zones
-            )
+    def _install(self, catalog: Catalog, locator: Locator, zones: Path) -> None:
+        """Serve a reloaded catalog: zones, client locations and health checks in one turn."""
+        if zones != self.config.zones:
+            self.config = replace(self.config, zones=zones)
+        previous = self.handler.locator
+        self.handler.locator = locator
+        self.handler.catalog = catalog
+        if self.health_checks is not None:
+            self.health_checks.reload(catalog.health_checks)
+        if previous is not None:
+            previous.close()
 
     async def resolve_fqdn(self, fqdn: str) -> str | None:
         """A health-check target name -> an IPv4 address (Route 53's checkers use A records).
@@ -296,10 +237,7 @@ class R53Emu:
     async def stop(self) -> None:
         """Stop listening and end open TCP connections; returns once all are closed."""
         self.ready = False
-        if self._watcher is not None:
-            self._stop_watching.set()
-            await self._watcher
-            self._watcher = None
+        await self.reloader.stop()
         if self.admin is not None:
             await self.admin.stop()
             self.admin = None

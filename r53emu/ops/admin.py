@@ -32,24 +32,25 @@ import random
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from r53emu.answer.contexts import make_context
 from r53emu.answer.explain import explanation, parse_question
 from r53emu.answer.lookup import lookup
+from r53emu.geo.locator import Locator
 from r53emu.health.scheduler import HealthScheduler, SteeringError
+from r53emu.health.snapshot import HealthView
 from r53emu.model import names
-from r53emu.model.catalog import Zone
+from r53emu.model.catalog import Catalog, Zone
 from r53emu.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from r53emu.ops.metrics import Metrics
+from r53emu.ops.reloading import ReloadResult
 from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml, test_dns_answer
 from r53emu.ops.zoneview import zone_detail, zone_summary
 from r53emu.server.binderrors import BindError, bind_failure_message
 from r53emu.zonefiles.errors import ZoneLoadError
-
-if TYPE_CHECKING:
-    from r53emu.app import R53Emu
 
 logger = logging.getLogger("r53emu.admin")
 
@@ -58,16 +59,40 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 XML_CONTENT_TYPE = "text/xml"
 
 
-class AdminApi:
-    """The admin API of one `R53Emu`; `start` binds it, `stop` closes it."""
+class Served(Protocol):
+    """What the admin API reads and calls of the server it belongs to (an `R53Emu`)."""
 
-    def __init__(self, server: R53Emu, token: str | None = None) -> None:
+    @property
+    def ready(self) -> bool: ...  # zones loaded and listeners bound
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    @property
+    def locator(self) -> Locator | None: ...
+
+    @property
+    def health(self) -> HealthView: ...
+
+    @property
+    def health_checks(self) -> HealthScheduler | None: ...  # None while not running
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    async def reload(self) -> ReloadResult: ...
+
+
+class AdminApi:
+    """The admin API of one server; `start` binds it, `stop` closes it."""
+
+    def __init__(self, server: Served, token: str | None = None, seed: int | None = None) -> None:
         self.server = server
         self.token = token
         self.port: int | None = None
         # Explanations draw their own randomness, so that asking why never shifts the
         # sequence of answers a --seed makes reproducible.
-        self.rng = random.Random(server.config.seed)
+        self.rng = random.Random(seed)
         self.app = web.Application(middlewares=[self._json_errors, self._authorize])
         self.app.add_routes(
             [
@@ -179,10 +204,8 @@ class AdminApi:
             )
         except ValueError as exc:
             return _error(400, str(exc))
-        context = make_context(
-            qname, qtype, self.server.handler.locator, client=client, subnet=subnet
-        )
-        answer = lookup(self.server.catalog, context, self.rng, self.server.handler.health)
+        context = make_context(qname, qtype, self.server.locator, client=client, subnet=subnet)
+        answer = lookup(self.server.catalog, context, self.rng, self.server.health)
         return web.json_response(explanation(context, answer))
 
     async def testdnsanswer(self, request: web.Request) -> web.Response:
@@ -191,8 +214,8 @@ class AdminApi:
                 self.server.catalog,
                 request.query,
                 rng=self.rng,
-                health=self.server.handler.health,
-                locator=self.server.handler.locator,
+                health=self.server.health,
+                locator=self.server.locator,
             )
         except TestDnsAnswerError as exc:
             return web.Response(

@@ -14,9 +14,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from r53emu.app import R53Emu, ReloadResult, ServerConfig
+from r53emu.app import R53Emu, ServerConfig
 from r53emu.health.scheduler import HealthScheduler
 from r53emu.model.catalog import Catalog
+from r53emu.ops.reloading import ReloadResult
 from r53emu.server.eventloop import loop_factory
 
 T = TypeVar("T")
