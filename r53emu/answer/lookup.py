@@ -23,6 +23,7 @@ from r53emu.model.query import (
     Outcome,
     QueryContext,
     ResourceRecord,
+    Routed,
 )
 from r53emu.model.rdata import RECORD_TYPES
 
@@ -70,6 +71,7 @@ class _ZoneLookup:
         self._group_health: dict[tuple[Name, int], bool] = {}
         self.key = query.key
         self.decisions: list[Decision] = []
+        self.routed: list[Routed] = []
         self.notes: list[str] = [f"hosted zone {names.to_text(zone.name)} ({zone.zone_id})"]
         self.location_dependent = False
 
@@ -155,6 +157,9 @@ class _ZoneLookup:
                 healthy=tuple(healthy(member) for member in group.members),
             )
         )
+        chosen = {id(member) for member in selection.chosen}
+        positions = tuple(i for i, member in enumerate(group.members) if id(member) in chosen)
+        self.routed.append(Routed(group, positions))
         records: list[ResourceRecord] = []
         for member in selection.chosen:
             records.extend(self._materialize(member, group.rtype, owner))
@@ -203,6 +208,7 @@ class _ZoneLookup:
             additional=tuple(self._additional(records)),
             zone=self.zone.name,
             why=tuple(self.decisions),
+            routed=tuple(self.routed),
             notes=tuple(self.notes),
             location_dependent=self.location_dependent,
         )
@@ -242,6 +248,7 @@ class _ZoneLookup:
             additional=tuple(glue),
             zone=self.zone.name,
             why=tuple(self.decisions),
+            routed=tuple(self.routed),
             notes=tuple(self.notes),
         )
 
@@ -262,6 +269,7 @@ class _ZoneLookup:
             authority=(ResourceRecord(self.zone.name, SOA, ttl, value.wire, value.text),),
             zone=self.zone.name,
             why=tuple(self.decisions),
+            routed=tuple(self.routed),
             notes=tuple(self.notes),
             location_dependent=self.location_dependent,
         )

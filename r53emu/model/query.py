@@ -11,7 +11,7 @@ import enum
 import ipaddress
 from dataclasses import dataclass, field
 
-from r53emu.model.catalog import IPNetwork
+from r53emu.model.catalog import IPNetwork, RecordGroup
 from r53emu.model.location import UNLOCATED, ClientLocation
 from r53emu.model.names import Name
 
@@ -85,12 +85,23 @@ class Decision:
     healthy: tuple[bool, ...] = ()  # health of each candidate, in the order of `candidates`
 
 
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One routing decision, for machines: the group whose policy chose, and the positions in
+    `group.members` of the record sets it chose (in members' order). `Decision` says the same
+    for people."""
+
+    group: RecordGroup
+    chosen: tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class Answer:
     """What to answer: rcode, AA flag, the three sections, and why.
 
     `location_dependent` tells the wire layer whether the choice used the client's location
-    (then ECS is echoed with a non-zero scope).
+    (then ECS is echoed with a non-zero scope). `routed` holds each routing decision, in the
+    order of `why`, as values code may act on (the reply cache redraws from it).
     """
 
     outcome: Outcome
@@ -103,3 +114,4 @@ class Answer:
     why: tuple[Decision, ...] = ()
     notes: tuple[str, ...] = field(default=())
     location_dependent: bool = False
+    routed: tuple[Routed, ...] = ()

@@ -43,7 +43,7 @@ from dnslib import DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 from r53emu.answer.routing import DRAWS, Draw
 from r53emu.health.snapshot import HealthView
 from r53emu.model.catalog import Catalog, RecordGroup, RecordSet
-from r53emu.model.query import Answer, Outcome, ResourceRecord
+from r53emu.model.query import Answer, Outcome, ResourceRecord, Routed
 from r53emu.server.querystats import StatsKey, stats_key
 from r53emu.server.quickread import NO_EDNS, read_query
 from r53emu.server.wire import ECS_OPTION, EDNS_PAYLOAD, OPT, UDP_PLAIN_LIMIT, ParsedQuery, rr_of
@@ -193,7 +193,7 @@ class ReplyCache:
         if key in self._entries and not isinstance(existing, _PerClient | _Drawn):
             return  # cached already, or never cacheable
         is_drawn = _is_drawn(answer)
-        drawn = _drawn_group(answer, catalog) if is_drawn else None
+        drawn = _redrawable(answer) if is_drawn else None
         compiled = None if is_drawn and drawn is None else _compile(query, answer, key)
         if compiled is None:
             if key not in self._entries:
@@ -202,8 +202,8 @@ class ReplyCache:
                 self._depends_on(key, checks)
             return
         if drawn is not None:
-            entry = existing if isinstance(existing, _Drawn) else _new_drawn(drawn, health)
-            entry.replies[_draw_key(drawn, set(answer.why[0].chosen))] = compiled
+            entry = existing if isinstance(existing, _Drawn) else _new_drawn(drawn.group, health)
+            entry.replies[drawn.chosen] = compiled
             self._entries[key] = entry
         elif answer.location_dependent:
             per_client = existing if isinstance(existing, _PerClient) else _PerClient({})
@@ -251,20 +251,18 @@ def _replies_in(entry: _Entry) -> int:
 
 
 def _is_drawn(answer: Answer) -> bool:
-    return any(decision.policy in RANDOM_POLICIES for decision in answer.why)
+    return any(routed.group.policy in RANDOM_POLICIES for routed in answer.routed)
 
 
-def _drawn_group(answer: Answer, catalog: Catalog) -> RecordGroup | None:
-    """The group whose draw alone made `answer`, if it can be redrawn from the cache: one
-    decision, a positive answer, no alias among the members (their health is their checks')."""
-    if len(answer.why) != 1 or answer.outcome is not Outcome.ANSWER or answer.zone is None:
+def _redrawable(answer: Answer) -> Routed | None:
+    """The draw that alone made `answer`, if it can be redrawn from the cache: one decision,
+    a positive answer, no alias among the members (their health is their checks')."""
+    if len(answer.routed) != 1 or answer.outcome is not Outcome.ANSWER:
         return None
-    decision = answer.why[0]
-    zone = catalog.zones.get(answer.zone)
-    group = zone.group(decision.name, decision.rtype) if zone is not None else None
-    if group is None or any(member.alias is not None for member in group.members):
+    routed = answer.routed[0]
+    if any(member.alias is not None for member in routed.group.members):
         return None
-    return group
+    return routed
 
 
 def _new_drawn(group: RecordGroup, health: HealthView) -> _Drawn:
@@ -274,11 +272,6 @@ def _new_drawn(group: RecordGroup, health: HealthView) -> _Drawn:
 
     draw = DRAWS[group.policy](group, healthy)
     return _Drawn(draw, draw.outcomes(), {})
-
-
-def _draw_key(group: RecordGroup, labels: set[str]) -> DrawKey:
-    """Positions of the members drawn; their order does not matter (values are shuffled)."""
-    return tuple(index for index, member in enumerate(group.members) if member.label in labels)
 
 
 def _client_key(query: ParsedQuery, client_ip: str) -> ClientKey:
