@@ -46,18 +46,20 @@ from r53emu.model.catalog import Catalog, RecordGroup, RecordSet
 from r53emu.model.query import Answer, Outcome, ResourceRecord, Routed
 from r53emu.server.querystats import StatsKey, stats_key
 from r53emu.server.quickread import NO_EDNS, read_query
-from r53emu.server.wire import ECS_OPTION, EDNS_PAYLOAD, OPT, UDP_PLAIN_LIMIT, ParsedQuery, rr_of
+from r53emu.server.wire import (
+    UDP_PLAIN_LIMIT,
+    ParsedQuery,
+    reply_flags,
+    reply_opt,
+    rr_of,
+)
 
 MAX_ENTRIES = 100_000
 MAX_ORDERS = 6  # value orders kept as bytes per reply (3 values); more are shuffled per reply
 RANDOM_POLICIES = frozenset(DRAWS)  # their answers are drawn per query
 OPT_ROOM = 11 + 4 + 20  # an OPT RR with the longest ECS echo (IPv6 /128)
 _HEAD = struct.Struct("!HHHHH")  # flags and the four counts
-_OPT_HEAD = struct.Struct("!BHHIH")
-_OPTION_HEAD = struct.Struct("!HH")
-_QR, _AA, _RD, _CD = 0x8000, 0x0400, 0x0100, 0x0010
-_RD_CD = (0, _RD, _CD, _RD | _CD)  # by the query's RD | CD << 1
-_BARE_OPTS = tuple(_OPT_HEAD.pack(0, OPT, EDNS_PAYLOAD, dnssec_ok << 15, 0) for dnssec_ok in (0, 1))
+_BARE_OPTS = (reply_opt(dnssec_ok=False), reply_opt(dnssec_ok=True))  # by the query's DO
 
 ClientKey = bytes | str  # the ECS option's data (scope 0), else the client's address
 DrawKey = tuple[int, ...]  # the positions, in the group, of the record sets drawn, sorted
@@ -293,9 +295,12 @@ def _compile(query: ParsedQuery, answer: Answer, question: bytes) -> CachedReply
     size = 12 + len(question) + sum(len(record) for rrset in rrsets for record in rrset)
     if size + len(tail) + OPT_ROOM > UDP_PLAIN_LIMIT:
         return None  # the slow path decides how to truncate
-    flags = _QR | (_AA if answer.authoritative else 0) | answer.rcode
     counts = (len(answer.answer), len(answer.authority), len(answer.additional))
-    heads = tuple(_head(flags | _RD_CD[variant & 3], counts, variant >> 2) for variant in range(8))
+    aa, rcode = answer.authoritative, answer.rcode
+    heads = tuple(  # by the query's RD | CD << 1 | OPT present << 2
+        _head(reply_flags(0, aa, rcode, bool(variant & 1), bool(variant & 2)), counts, variant >> 2)
+        for variant in range(8)
+    )
     bodies: tuple[bytes, ...] = ()
     if prod(factorial(len(rrset)) for rrset in rrsets) <= MAX_ORDERS:
         orders = product(*(permutations(rrset) for rrset in rrsets))
@@ -380,5 +385,4 @@ def _opt(dnssec_ok: int, subnet: bytes | None, scoped: bool) -> bytes:
         return _BARE_OPTS[dnssec_ok]
     if scoped:
         subnet = subnet[:3] + subnet[2:3] + subnet[4:]
-    option = _OPTION_HEAD.pack(ECS_OPTION, len(subnet)) + subnet
-    return _OPT_HEAD.pack(0, OPT, EDNS_PAYLOAD, dnssec_ok << 15, len(option)) + option
+    return reply_opt(bool(dnssec_ok), subnet)

@@ -13,7 +13,7 @@ import ipaddress
 import struct
 from dataclasses import dataclass
 
-from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord, EDNSOption
+from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
 from r53emu.model.catalog import IPNetwork
 from r53emu.model.names import Name
@@ -34,6 +34,9 @@ UDP_PLAIN_LIMIT = 512  # without EDNS0
 EDNS_PAYLOAD = 4096  # what Route 53 advertises and accepts (semantics §2.8)
 TCP_LIMIT = 65535
 _HEADER = struct.Struct("!HHHHHH")
+_OPT_HEAD = struct.Struct("!BHHIH")  # root owner, type, class (payload size), TTL, rdata length
+_OPTION_HEAD = struct.Struct("!HH")
+FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_CD = 0x8000, 0x0400, 0x0200, 0x0100, 0x0010
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,10 +304,33 @@ def _client_subnet(options: list[tuple[int, bytes]]) -> ClientSubnet | None:
     return ClientSubnet(family, source, address)
 
 
+def reply_flags(opcode: int, authoritative: bool, rcode: int, rd: bool, cd: bool) -> int:
+    """A reply's header flags (§2.1, §2.8): QR, the query's opcode, AA for authoritative
+    answers, RD and CD copied from the query, RA and AD never set (not a resolver, no DNSSEC),
+    the rcode's low four bits. The slow path and the reply cache both take them from here."""
+    return (
+        FLAG_QR
+        | (opcode << 11)
+        | (FLAG_AA if authoritative else 0)
+        | (FLAG_RD if rd else 0)
+        | (FLAG_CD if cd else 0)
+        | (rcode & 0xF)
+    )
+
+
+def reply_opt(dnssec_ok: bool, ecs: bytes | None = None, rcode: int = 0) -> bytes:
+    """A reply's OPT record (§2.8): payload 4096, the rcode's upper bits, version 0, DO copied
+    and the other flags cleared, and the ECS option's data `ecs` (family, source prefix, scope,
+    address) when the query sent one. The slow path and the reply cache both take it from here.
+    """
+    ttl = ((rcode >> 4) << 24) | (0x8000 if dnssec_ok else 0)
+    option = b"" if ecs is None else _OPTION_HEAD.pack(ECS_OPTION, len(ecs)) + ecs
+    return _OPT_HEAD.pack(0, OPT, EDNS_PAYLOAD, ttl, len(option)) + option
+
+
 def header_reply(ident: int, opcode: int, rd: bool, rcode: int) -> bytes:
     """A header-only reply (FORMERR, NOTIMP): ID, opcode and RD copied, QR set, no sections."""
-    flags = 0x8000 | (opcode << 11) | (0x0100 if rd else 0) | (rcode & 0xF)
-    return _HEADER.pack(ident, flags, 0, 0, 0, 0)
+    return _HEADER.pack(ident, reply_flags(opcode, False, rcode, rd, False), 0, 0, 0, 0)
 
 
 def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
@@ -314,16 +340,13 @@ def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
     in a referral); if it still does not fit, the reply keeps only question and OPT, with TC=1.
     """
     full = _message(query, answer, answer.answer, answer.authority, answer.additional)
-    packed = full.pack()
-    if len(packed) <= limit:
-        return bytes(packed)
+    if len(full) <= limit:
+        return full
     if answer.outcome is not Outcome.REFERRAL:
-        trimmed = _message(query, answer, answer.answer, answer.authority, ()).pack()
+        trimmed = _message(query, answer, answer.answer, answer.authority, ())
         if len(trimmed) <= limit:
-            return bytes(trimmed)
-    truncated = _message(query, answer, (), (), ())
-    truncated.header.tc = 1
-    return bytes(truncated.pack())
+            return trimmed
+    return _message(query, answer, (), (), (), truncated=True)
 
 
 # The answer to a query that failed inside r53emu (no section; the query log records its rcode).
@@ -333,14 +356,14 @@ SERVFAIL_ANSWER = Answer(outcome=Outcome.REFUSED, rcode=RCODE_SERVFAIL, authorit
 def servfail(query: ParsedQuery) -> bytes:
     """SERVFAIL for an internal error, question echoed (header only if even that fails)."""
     try:
-        return bytes(_message(query, SERVFAIL_ANSWER, (), (), ()).pack())
+        return _message(query, SERVFAIL_ANSWER, (), (), ())
     except Exception:  # the caller has logged the original error; a reply must still go out
         return header_reply(query.id, query.opcode, query.rd, RCODE_SERVFAIL)
 
 
 def _badvers(query: ParsedQuery, edns: Edns) -> bytes:
     failure = Answer(outcome=Outcome.REFUSED, rcode=RCODE_BADVERS, authoritative=False)
-    return bytes(_message(query, failure, (), (), (), edns=edns).pack())
+    return _message(query, failure, (), (), (), edns=edns)
 
 
 def _message(
@@ -350,29 +373,24 @@ def _message(
     authority: tuple[ResourceRecord, ...],
     additional: tuple[ResourceRecord, ...],
     edns: Edns | None = None,
-) -> DNSRecord:
-    # RA is never set (not a recursive server); AD never; RD and CD are copied (§2.1, §2.8).
-    header = DNSHeader(
-        id=query.id,
-        qr=1,
-        opcode=query.opcode,
-        aa=int(answer.authoritative),
-        rd=int(query.rd),
-        ra=0,
-        rcode=answer.rcode & 0xF,
-    )
-    header.cd = int(query.cd)
+    truncated: bool = False,
+) -> bytes:
+    flags = reply_flags(query.opcode, answer.authoritative, answer.rcode, query.rd, query.cd)
     message = DNSRecord(
-        header=header,
+        header=DNSHeader(id=query.id, bitmap=flags | (FLAG_TC if truncated else 0)),
         q=DNSQuestion(DNSLabel(query.qname), query.qtype, query.qclass),
     )
     message.rr = [rr_of(record) for record in answers]
     message.auth = [rr_of(record) for record in authority]
     message.ar = [rr_of(record) for record in additional]
+    packed = bytes(message.pack())
     edns = edns or query.edns
-    if edns is not None:
-        message.ar.append(_opt(edns, answer))
-    return message
+    if edns is None:
+        return packed
+    # The OPT goes last in the additional section; it has the root as owner, so nothing
+    # before it changes when it is appended and counted.
+    arcount = len(message.ar) + 1
+    return packed[:10] + arcount.to_bytes(2, "big") + packed[12:] + _opt(edns, answer)
 
 
 def rr_of(record: ResourceRecord) -> RR:
@@ -386,14 +404,12 @@ def rr_of(record: ResourceRecord) -> RR:
     )
 
 
-def _opt(edns: Edns, answer: Answer) -> RR:
-    """The reply's OPT: version 0, payload 4096, DO copied, other flags cleared, ECS echoed."""
-    ttl = ((answer.rcode >> 4) << 24) | (0x8000 if edns.dnssec_ok else 0)
-    options = []
-    if edns.client_subnet is not None:
-        subnet = edns.client_subnet
+def _opt(edns: Edns, answer: Answer) -> bytes:
+    subnet = edns.client_subnet
+    ecs = None
+    if subnet is not None:
         # Scope: the source prefix when the answer used the location, else 0. Route 53's real
-        # scope values are UNCONFIRMED (semantics §2.9); this is the spec's recommendation.
+        # scope values are UNCONFIRMED (semantics §2.9); this is the book's recommendation.
         scope = subnet.source_prefix if answer.location_dependent else 0
-        options.append(EDNSOption(ECS_OPTION, subnet.reply_option(scope)))
-    return RR(rname=DNSLabel(()), rtype=OPT, rclass=EDNS_PAYLOAD, ttl=ttl, rdata=options)
+        ecs = subnet.reply_option(scope)
+    return reply_opt(edns.dnssec_ok, ecs, answer.rcode)
