@@ -19,9 +19,9 @@ from pathlib import Path
 
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, R53Emu, ServerConfig
 from r53emu.geo.locator import parse_default_location
-from r53emu.health.snapshot import PROBED_TYPES
 from r53emu.model import names
 from r53emu.model.catalog import Catalog, Zone
+from r53emu.model.healthtypes import PROBED_TYPES
 from r53emu.model.names import Name
 from r53emu.model.rdata import RECORD_TYPES
 from r53emu.ops.logformat import LOG_FORMATS, configure_logging

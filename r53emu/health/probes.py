@@ -57,10 +57,9 @@ from urllib.parse import quote
 from r53emu.health import httpexchange
 from r53emu.health.httpexchange import HttpExchange
 from r53emu.model.catalog import HealthCheckSpec
+from r53emu.model.healthtypes import HTTP_TYPES, STR_MATCH_TYPES
 
 _CLOSING_TURNS = 3  # aborted transports close on the next turn (+2 to spare)
-HTTP_TYPES = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH"})
-STR_MATCH_TYPES = frozenset({"HTTP_STR_MATCH", "HTTPS_STR_MATCH"})
 BODY_WINDOW = 5120  # bytes of the (decompressed) body searched for the string (§5)
 HEADERS_LIMIT = 16 * 1024  # total size of the response headers (§5, semantics §1.5 limits)
 DEFAULT_PORTS = {"http": 80, "https": 443}

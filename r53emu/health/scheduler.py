@@ -26,8 +26,6 @@ from typing import Any
 
 from r53emu.health.probes import Observation, Prober, dns_resolution_failed
 from r53emu.health.snapshot import (
-    PROBED_TYPES,
-    SWITCH_TYPES,
     HealthSnapshot,
     apply_rules,
     switch_healthy,
@@ -36,14 +34,18 @@ from r53emu.health.snapshot import (
 from r53emu.health.timergrid import TimerGrid
 from r53emu.health.tracker import NEW_CHECK_REASON, CheckTracker
 from r53emu.model.catalog import HealthCheckSpec
+from r53emu.model.healthtypes import (
+    CALCULATED,
+    CLOUDWATCH_METRIC,
+    PROBED_TYPES,
+    RECOVERY_CONTROL,
+    SWITCH_STATES,
+    SWITCH_TYPES,
+)
 
 logger = logging.getLogger("r53emu.health")
 
 ResolveFqdn = Callable[[str], Awaitable[str | None]]
-SWITCH_STATES = {
-    "RECOVERY_CONTROL": ("On", "Off"),
-    "CLOUDWATCH_METRIC": ("OK", "ALARM", "INSUFFICIENT_DATA"),
-}
 
 
 # Probes due within the same 50 ms start in the same loop turn (`r53emu.health.timergrid`): measured
@@ -189,7 +191,7 @@ class HealthScheduler:
         state = self.switches.get(spec.id)
         if state is None:
             return spec
-        if spec.type == "RECOVERY_CONTROL":
+        if spec.type == RECOVERY_CONTROL:
             return replace(spec, routing_control_state=state)
         return replace(spec, alarm_state=state)
 
@@ -217,7 +219,7 @@ class HealthScheduler:
 
     def _initial_reason(self, check_id: str) -> str:
         spec = self.specs[check_id]
-        if spec.type in SWITCH_TYPES or spec.type == "CALCULATED" or spec.disabled:
+        if spec.type in SWITCH_TYPES or spec.type == CALCULATED or spec.disabled:
             return self._reason(check_id)
         return NEW_CHECK_REASON
 
@@ -227,11 +229,11 @@ class HealthScheduler:
             return f"forced {_word(self.overrides[check_id])} by an override"
         if spec.disabled:
             return "disabled: always healthy"
-        if spec.type == "RECOVERY_CONTROL":
+        if spec.type == RECOVERY_CONTROL:
             return f"routing control {switch_state(spec)}"
-        if spec.type == "CLOUDWATCH_METRIC":
+        if spec.type == CLOUDWATCH_METRIC:
             return f"alarm state {switch_state(spec)}"
-        if spec.type == "CALCULATED":
+        if spec.type == CALCULATED:
             healthy = sum(1 for child in spec.child_healthchecks if self.statuses.get(child, True))
             return (
                 f"{healthy} of {len(spec.child_healthchecks)} children healthy "

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from r53emu.model.catalog import HealthCheckSpec
-
-SWITCH_TYPES = frozenset({"RECOVERY_CONTROL", "CLOUDWATCH_METRIC"})
-PROBED_TYPES = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"})
+from r53emu.model.healthtypes import CALCULATED, CLOUDWATCH_METRIC, RECOVERY_CONTROL, SWITCH_TYPES
 
 
 class HealthView(Protocol):
@@ -41,9 +39,9 @@ ALL_HEALTHY = HealthSnapshot()
 def switch_state(spec: HealthCheckSpec) -> str | None:
     """A switch's effective state: the file's (or the one set at run time), else On for a
     routing control and OK for an alarm; None for checks that are not switches."""
-    if spec.type == "RECOVERY_CONTROL":
+    if spec.type == RECOVERY_CONTROL:
         return spec.routing_control_state or "On"
-    if spec.type == "CLOUDWATCH_METRIC":
+    if spec.type == CLOUDWATCH_METRIC:
         return spec.alarm_state or "OK"
     return None
 
@@ -55,7 +53,7 @@ def switch_healthy(spec: HealthCheckSpec) -> bool:
     with no history counts as healthy, as a new check does (semantics §5).
     """
     state = (switch_state(spec) or "").upper()
-    if spec.type == "RECOVERY_CONTROL":
+    if spec.type == RECOVERY_CONTROL:
         return state == "ON"
     if state == "INSUFFICIENT_DATA":
         return spec.insufficient_data_health_status.lower() != "unhealthy"
@@ -89,14 +87,14 @@ def apply_rules(
     forced = overrides or {}
     statuses: dict[str, bool] = {}
     for check_id, spec in specs.items():
-        if spec.type == "CALCULATED":
+        if spec.type == CALCULATED:
             continue
         healthy = measured.get(check_id, True)
         if spec.invert_healthcheck:
             healthy = not healthy
         statuses[check_id] = forced.get(check_id, True if spec.disabled else healthy)
     for check_id, spec in specs.items():
-        if spec.type == "CALCULATED":
+        if spec.type == CALCULATED:
             counted = calculated_healthy(spec, specs, statuses)
             statuses[check_id] = forced.get(check_id, counted)
     return statuses

@@ -10,6 +10,7 @@ references through `refs()`.
 from __future__ import annotations
 
 from r53emu.model.catalog import CidrCollection, ClientLocationRule, HealthCheckSpec, IPNetwork
+from r53emu.model.healthtypes import CALCULATED
 from r53emu.zonefiles.cidr_file import parse_cidr_collections
 from r53emu.zonefiles.client_locations_file import parse_client_locations
 from r53emu.zonefiles.errors import Field, ZoneError
@@ -78,7 +79,7 @@ class AccountSections:
                     errors.append(
                         child_at.error(f"no health check {child_id!r} in any `health_checks:`")
                     )
-                elif child.type == "CALCULATED":
+                elif child.type == CALCULATED:
                     errors.append(
                         child_at.error(
                             f"{child_id} is a CALCULATED health check; a calculated check's "

@@ -14,6 +14,15 @@ from typing import Any
 
 from r53emu.model import names
 from r53emu.model.catalog import HealthCheckSpec, Source
+from r53emu.model.healthtypes import (
+    CALCULATED,
+    CLOUDWATCH_METRIC,
+    HEALTH_CHECK_TYPES,
+    PROBED_TYPES,
+    RECOVERY_CONTROL,
+    STR_MATCH_TYPES,
+    SWITCH_STATES,
+)
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.fieldreaders import (
     check_keys,
@@ -26,11 +35,6 @@ from r53emu.zonefiles.fieldreaders import (
     read_str,
 )
 from r53emu.zonefiles.sourcefile import LineDict, source_text
-
-HTTP_TYPES = ("HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH")
-STR_MATCH_TYPES = ("HTTP_STR_MATCH", "HTTPS_STR_MATCH")
-PROBED_TYPES = (*HTTP_TYPES, "TCP")
-HEALTH_CHECK_TYPES = (*PROBED_TYPES, "CALCULATED", "CLOUDWATCH_METRIC", "RECOVERY_CONTROL")
 
 MAX_ID = 64  # Route 53's HealthCheckId length
 MAX_SEARCH_STRING = 255
@@ -126,7 +130,7 @@ def _parse_check(check_id: str, raw: Any, at: Field, errors: list[ZoneError]) ->
     children: tuple[tuple[str, Field], ...] = ()
     if kind in PROBED_TYPES:
         fields.update(_endpoint(kind, mapping, at, errors))
-    elif kind == "CALCULATED":
+    elif kind == CALCULATED:
         children = _children(mapping, at, errors)
         fields["child_healthchecks"] = tuple(child for child, _ in children)
         if "child_health_threshold" in mapping:
@@ -135,13 +139,13 @@ def _parse_check(check_id: str, raw: Any, at: Field, errors: list[ZoneError]) ->
             fields["child_health_threshold"] = read_int(
                 threshold, threshold_at, errors, 0, MAX_CHILDREN
             )
-    elif kind == "RECOVERY_CONTROL":
+    elif kind == RECOVERY_CONTROL:
         fields["routing_control_state"] = _choice(
-            mapping, "routing_control_state", at, errors, ("On", "Off")
+            mapping, "routing_control_state", at, errors, SWITCH_STATES[RECOVERY_CONTROL]
         )
     else:
         fields["alarm_state"] = _choice(
-            mapping, "alarm_state", at, errors, ("OK", "ALARM", "INSUFFICIENT_DATA")
+            mapping, "alarm_state", at, errors, SWITCH_STATES[CLOUDWATCH_METRIC]
         )
         status = _choice(
             mapping,
