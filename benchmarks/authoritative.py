@@ -3,13 +3,13 @@
     .venv/bin/python benchmarks/authoritative.py [--quick] [--sizes 1k,10k,100k] [--json FILE]
 
 For each zone size it generates a zones directory (benchmarks/zonegen.py: every routing policy,
-health checks, client locations), measures the ceiling (benchmarks/ceiling.py, a uvloop responder
-of precomputed bytes) before and after r53emu on the same queries, all driven by dnsperf with the
-settings of shared/perf/anchors.md (`-c 16 -T 1 -q 100`, open loop), the server pinned to core 1
-and dnsperf to core 0 when `taskset` exists. It prints one table per size (queries/s, ratio to
-the better ceiling run, average and p99 latency, queries lost), then r53emu's startup time
-(process start to first answer), resident memory, reload time (`POST /reload`), and what a
-client asking 1,000 q/s saw during one more reload. Everything stays on 127.0.0.1.
+health checks, client locations), measures the ceiling (benchmarks/ceiling.py, a uvloop responder of
+precomputed bytes) before and after r53emu on the same queries, all driven by dnsperf with the
+settings of docs/performance.md's anchors (`-c 16 -T 1 -q 100`, open loop), the server pinned to
+core 1 and dnsperf to core 0 when `taskset` exists. It prints one table per size (queries/s, ratio
+to the better ceiling run, average and p99 latency, queries lost), then r53emu's startup time
+(process start to first answer), resident memory, reload time (`POST /reload`), and what a client
+asking 1,000 q/s saw during one more reload. Everything stays on 127.0.0.1.
 
 dnsperf (Debian's `dnsperf` package) is found on PATH, or installed with apt-get when running as
 root. p99 comes from dnsperf's per-query lines (`-v`), written to a file; `--no-p99` leaves them
@@ -48,7 +48,7 @@ from benchmarks import zonegen
 HERE = Path(__file__).resolve().parent
 SERVER_CORE = "1"
 LOADGEN_CORE = "0"
-DNSPERF_SETTINGS = ("-c", "16", "-T", "1", "-q", "100")  # as shared/perf/anchors.md
+DNSPERF_SETTINGS = ("-c", "16", "-T", "1", "-q", "100")  # as docs/performance.md's anchors
 ECS_OPTION_CODE = 8  # EDNS Client Subnet (RFC 7871)
 STARTUP_TIMEOUT = 600.0  # seconds; 100k record sets load in tens of seconds today
 RATED_QPS = 20_000  # the latency target: p99 < 1 ms at 20k q/s

@@ -2,12 +2,12 @@
 
     .venv/bin/python benchmarks/ceiling.py [--port 0]
 
-It does the least a DNS server can do per packet: copy the query's ID, echo its question, and
-append one fixed A record (192.0.2.1, a pointer to the question's name). No parsing beyond
-finding the end of the question, no lookup, no packing. benchmarks/authoritative.py drives it
-with the same dnsperf settings as r53emu, so every r53emu throughput can be read as a share of
-what Python on uvloop can answer at all on this machine (shared/perf/anchors.md: about 270k q/s).
-It prints `listening on 127.0.0.1:PORT` once bound, and stops on SIGTERM or SIGINT.
+It does the least a DNS server can do per packet: copy the query's ID, echo its question, and append
+one fixed A record (192.0.2.1, a pointer to the question's name). No parsing beyond finding the end
+of the question, no lookup, no packing. benchmarks/authoritative.py drives it with the same dnsperf
+settings as r53emu, so every r53emu throughput can be read as a share of what Python on uvloop can
+answer at all on this machine (docs/performance.md, Anchors: about 270k q/s). It prints `listening
+on 127.0.0.1:PORT` once bound, and stops on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Health as routing sees it: an immutable snapshot of every health check's status.
 
-Routing reads one `HealthView` per query and never probes anything (house style 9). This module
-holds the pure rules that turn health-check specs and observations into statuses: new checks
+Routing reads one `HealthView` per query and never probes anything (docs/architecture.md). This
+module holds the pure rules that turn health-check specs and observations into statuses: new checks
 are healthy until data arrive (inverted: unhealthy), disabled checks are always healthy, switches
 (RECOVERY_CONTROL, CLOUDWATCH_METRIC) follow their state, CALCULATED checks count their children
 (semantics §5).

@@ -1,6 +1,6 @@
 """The event loop r53emu runs on: uvloop where it is installed, else asyncio's own.
 
-uvloop cuts the per-wakeup cost of the loop several times over (shared/perf/anchors.md: a
+uvloop cuts the per-wakeup cost of the loop several times over (docs/performance.md, Anchors: a
 precomputed-bytes responder answers ~270k q/s on uvloop against ~54k on asyncio), which is what
 both the DNS listeners and a thousand health-check tasks spend their time on.
 """

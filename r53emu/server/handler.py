@@ -1,7 +1,7 @@
 """One handler for both transports: bytes in, bytes (or nothing) out; it never raises.
 
 Garbage gets FORMERR or is dropped (decided by `wire.parse_query`), an internal error gets
-SERVFAIL and a logged traceback, and the next query is answered as usual (house style 8).
+SERVFAIL and a logged traceback, and the next query is answered as usual (docs/architecture.md).
 """
 
 from __future__ import annotations

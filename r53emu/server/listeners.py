@@ -1,7 +1,7 @@
 """UDP and TCP listeners: framing only; every message goes to the one `QueryHandler`.
 
 UDP uses a plain `DatagramProtocol` (measured faster than an await-per-packet loop, see
-shared/perf/anchors.md). TCP reads 2-byte length-prefixed messages, answers several per
+docs/performance.md, Anchors). TCP reads 2-byte length-prefixed messages, answers several per
 connection in order, and closes an idle connection after `idle_timeout` seconds; it is a
 `Protocol` too, for the same reason.
 """

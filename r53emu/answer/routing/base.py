@@ -1,9 +1,9 @@
 """The routing interface every policy implements (one pure module per policy).
 
-A policy is a function `(group, context) -> Selection`: given every record set of one name and
-type, it chooses which of them answer. It may read the context (client location, query subnet,
-member health, rng) and nothing else: no sockets, clock, logging or global `random` (house style,
-practice 1). Health fail-open rules are each policy's own, since they differ (semantics §3).
+A policy is a function `(group, context) -> Selection`: given every record set of one name and type,
+it chooses which of them answer. It may read the context (client location, query subnet, member
+health, rng) and nothing else: no sockets, clock, logging or global `random` (docs/architecture.md).
+Health fail-open rules are each policy's own, since they differ (semantics §3).
 """
 
 from __future__ import annotations
