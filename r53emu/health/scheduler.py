@@ -4,9 +4,9 @@ One asyncio task per probed check (HTTP, HTTPS, *_STR_MATCH, TCP), started at a 
 its first interval (jitter) and then every `request_interval` seconds, its wake-ups rounded up
 to a 50 ms grid so that probes due together start together (`r53emu.health.timergrid`); probes never
 wait for one another, so a slow or hanging target delays nothing else. A check's measured
-status flips after `failure_threshold` consecutive results (`healthstate.CheckTracker`); the
+status flips after `failure_threshold` consecutive results (`tracker.CheckTracker`); the
 final statuses apply inversion, disabled, switches, CALCULATED children and test overrides
-(`health.apply_rules`).
+(`snapshot.apply_rules`).
 
 Steering (tests, the admin API): `set_override`, `clear_override`, `clear_overrides` and
 `set_switch` publish the new snapshot before they return, so they apply to every query received

@@ -1,7 +1,7 @@
 """One record set of a zone file -> a validated `RecordSet` (the per-record-set rules).
 
-Routing fields are read by `routingfields`; rules that need the whole zone (conflicts,
-duplicates, alias targets) live in `zonebuild`, those of a routed group in `routinggroups`.
+Routing fields are read by `routing_field_rules`; rules that need the whole zone (conflicts,
+duplicates, alias targets) live in `zonebuild`, those of a routed group in `routing_group_rules`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Per-record-set rules of semantics §1.3, §1.5-§1.6 and §3 (zone-format.md nam
 Terraform's `aws_route53_record`): at most one policy, each policy's own fields, codes and
 ranges, the record types a policy allows, no multivalue alias, and references to health checks
 and CIDR collections that exist in the account-level sections. Rules that need the whole group
-(mixing, duplicates, counts) live in `routinggroups`.
+(mixing, duplicates, counts) live in `routing_group_rules`.
 """
 
 from __future__ import annotations
