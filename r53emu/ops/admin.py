@@ -5,6 +5,7 @@ every request that changes something (any method but GET and HEAD) needs `Author
 <token>`, else 401. Steering calls take effect before their reply is sent, so they apply to
 every query received after it.
 
+    GET    /                                 this list, as JSON (`ENDPOINTS`)
     GET    /healthz                          200 once zones are loaded and listeners bound, else 503
     GET    /metrics                          Prometheus text format (r53emu.ops.metrics)
     GET    /zones                            the hosted zones: name, id, record sets, file
@@ -59,6 +60,25 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 XML_CONTENT_TYPE = "text/xml"
 
 
+# Method, path, the AdminApi method answering it, and what it does (GET / lists them).
+ENDPOINTS = (
+    ("GET", "/", "index", "this list"),
+    ("GET", "/healthz", "healthz", "200 once zones are loaded and listeners bound, else 503"),
+    ("GET", "/metrics", "metrics", "Prometheus text format"),
+    ("GET", "/zones", "zones", "the hosted zones: name, id, record sets, file"),
+    ("GET", "/zones/{zone}", "zone", "one zone (by name or id) with its record sets"),
+    ("GET", "/health-checks", "health_checks", "every health check's status"),
+    ("GET", "/health-checks/{id}", "health_check", "one check's status and last observations"),
+    ("PUT", "/health-checks/{id}/override", "set_override", '{"healthy": false}: force it'),
+    ("DELETE", "/health-checks/{id}/override", "clear_override", "clear the override"),
+    ("PUT", "/health-checks/{id}/switch", "set_switch", '{"state": "Off"}: flip a switch'),
+    ("DELETE", "/overrides", "clear_overrides", "clear every override"),
+    ("POST", "/reload", "reload", "load the zones again; 422 with the errors, old zones kept"),
+    ("GET", "/explain", "explain", "?name=&type=&client_ip=&subnet=: the answer and why"),
+    ("GET", "/2013-04-01/testdnsanswer", "testdnsanswer", "Route 53's TestDNSAnswer (XML)"),
+)
+
+
 class Served(Protocol):
     """What the admin API reads and calls of the server it belongs to (an `R53Emu`)."""
 
@@ -96,19 +116,11 @@ class AdminApi:
         self.app = web.Application(middlewares=[self._json_errors, self._authorize])
         self.app.add_routes(
             [
-                web.get("/healthz", self.healthz),
-                web.get("/metrics", self.metrics),
-                web.get("/zones", self.zones),
-                web.get("/zones/{zone}", self.zone),
-                web.get("/health-checks", self.health_checks),
-                web.get("/health-checks/{id}", self.health_check),
-                web.put("/health-checks/{id}/override", self.set_override),
-                web.delete("/health-checks/{id}/override", self.clear_override),
-                web.put("/health-checks/{id}/switch", self.set_switch),
-                web.delete("/overrides", self.clear_overrides),
-                web.post("/reload", self.reload),
-                web.get("/explain", self.explain),
-                web.get("/2013-04-01/testdnsanswer", self.testdnsanswer),
+                # web.get answers HEAD too, as GET routes always have here.
+                web.get(path, getattr(self, handler))
+                if method == "GET"
+                else web.route(method, path, getattr(self, handler))
+                for method, path, handler, _what in ENDPOINTS
             ]
         )
         self._runner: web.AppRunner | None = None
@@ -164,6 +176,13 @@ class AdminApi:
         return await handler(request)
 
     # --- read-only endpoints -----------------------------------------------------------------
+
+    async def index(self, request: web.Request) -> web.Response:
+        endpoints = [
+            {"method": method, "path": path, "what": what}
+            for method, path, _handler, what in ENDPOINTS
+        ]
+        return web.json_response({"service": "r53emu admin API", "endpoints": endpoints})
 
     async def healthz(self, request: web.Request) -> web.Response:
         if not self.server.ready:

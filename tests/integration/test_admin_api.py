@@ -260,6 +260,28 @@ async def test_mutating_requests_need_the_token(
 
 
 @pytest.mark.asyncio
+async def test_root_lists_every_endpoint(admin: Admin) -> None:
+    """GET / lists the endpoints (no 404 at the front door), and each listed one is served."""
+    status, index = await admin.call("GET", "/", auth=False)
+    assert status == 200
+    listed = {(e["method"], e["path"]) for e in index["endpoints"]}
+    assert {
+        ("GET", "/healthz"),
+        ("POST", "/reload"),
+        ("GET", "/2013-04-01/testdnsanswer"),
+    } <= listed
+    assert all(e["what"] for e in index["endpoints"])
+    for method, path in sorted(listed):
+        concrete = path.replace("{zone}", "admin.test").replace("{id}", "web")
+        if method == "GET":
+            status, _body = await admin.call("GET", concrete, auth=False)
+            assert status != 404, path
+        else:  # without the token: refused, but routed (401 rather than 404 or 405)
+            status, _body = await admin.call(method, concrete, auth=False, json={})
+            assert status == 401, path
+
+
+@pytest.mark.asyncio
 async def test_unknown_endpoints_and_methods_answer_json(admin: Admin) -> None:
     assert await admin.call("GET", "/nope", auth=False) == (
         404,
