@@ -59,6 +59,9 @@ class ServerConfig:
     admin_port: int | None = None  # the admin HTTP API's port (0: a free one); None: no API
     admin_address: str = DEFAULT_ADDRESS
     admin_token: str | None = None  # when set, mutating admin requests need it as a Bearer token
+    # Not a flag: set when the admin port is only the default, so that a second server (on a
+    # DNS port other than 53) takes a free admin port when the default one is in use.
+    admin_port_fallback: bool = False
     query_log: str | None = None  # a file to append one JSON line per query to, or "-": stdout
     watch: bool = False  # reload when a zone file in `zones` changes
 
@@ -123,13 +126,27 @@ class R53Emu:
             await self._bind()
             if self.config.admin_port is not None:
                 self.admin = AdminApi(self, self.config.admin_token, seed=self.config.seed)
-                await self.admin.start(self.config.admin_address, self.config.admin_port)
+                await self._start_admin(self.admin, self.config.admin_port)
         except BaseException:
             await self.stop()
             raise
         if self.config.watch:
             self.reloader.watch()
         self.ready = True
+
+    async def _start_admin(self, admin: AdminApi, port: int) -> None:
+        try:
+            await admin.start(self.config.admin_address, port)
+        except BindError as exc:
+            if not (exc.in_use and self.config.admin_port_fallback and port != 0):
+                raise
+            await admin.start(self.config.admin_address, 0)
+            logger.warning(
+                "admin port %d is in use (another r53emu?): the admin API took port %s instead; "
+                "--admin-port PORT chooses one",
+                port,
+                admin.port,
+            )
 
     def _locator(self, catalog: Catalog) -> Locator:
         return Locator(catalog.client_locations, self.config.geoip_db, self.config.default_location)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-import logging
 import random
 import socket
 import uuid
@@ -50,10 +49,9 @@ from r53emu.ops.metrics import Metrics
 from r53emu.ops.reloading import ReloadResult
 from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml, test_dns_answer
 from r53emu.ops.zoneview import zone_detail, zone_summary
-from r53emu.server.binderrors import BindError, bind_failure_message
+from r53emu.server.binderrors import BindError, bind_failure_message, is_in_use
 from r53emu.zonefiles.errors import ZoneLoadError
 
-logger = logging.getLogger("r53emu.admin")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
@@ -131,7 +129,8 @@ class AdminApi:
         try:
             sock = socket.create_server((host, port), family=family)
         except OSError as exc:
-            raise BindError(bind_failure_message(exc, host, port, admin=True)) from exc
+            message = bind_failure_message(exc, host, port, admin=True)
+            raise BindError(message, in_use=is_in_use(exc)) from exc
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()

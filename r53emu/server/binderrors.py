@@ -8,7 +8,18 @@ from pathlib import Path
 
 
 class BindError(Exception):
-    """The listening address could not be bound; the message says why and what to do."""
+    """The listening address could not be bound; the message says why and what to do.
+
+    `in_use` tells that another socket holds the address (EADDRINUSE)."""
+
+    def __init__(self, message: str, in_use: bool = False) -> None:
+        super().__init__(message)
+        self.in_use = in_use
+
+
+def is_in_use(exc: OSError) -> bool:
+    """Whether binding failed because another socket holds the address."""
+    return system_error(exc).errno == errno.EADDRINUSE
 
 
 def system_error(exc: OSError) -> OSError:

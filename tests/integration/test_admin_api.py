@@ -9,6 +9,7 @@ the Bearer token on mutating requests, and JSON errors.
 from __future__ import annotations
 
 import re
+import socket
 import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 import pytest_asyncio
 
 from r53emu.app import ServerConfig
+from r53emu.server.binderrors import BindError
 from r53emu.testing.background import BackgroundServer
 from tests.support.helpers import query, rrset_texts, write_zones
 from tests.support.targets import HttpTarget
@@ -407,3 +409,41 @@ def test_boto3_test_dns_answer(tmp_path: Path) -> None:
                 )
             dns_reply = query(server.address, "www.admin.test", "A")
             assert rrset_texts(dns_reply.answer) == {"www.admin.test. 60 IN A 192.0.2.1"}
+
+
+# --- the admin port --------------------------------------------------------------------------
+
+
+def _held_port() -> socket.socket:
+    """A listening socket on a free port of 127.0.0.1, holding it for another server."""
+    return socket.create_server(("127.0.0.1", 0))
+
+
+@pytest.mark.asyncio
+async def test_default_admin_port_in_use_falls_back_to_a_free_one(tmp_path: Path) -> None:
+    """A second server whose admin port is only the default takes a free one and serves on it."""
+    zones = write_zones(tmp_path / "zones", {"admin.yaml": zone_text(9)})
+    with _held_port() as holder:
+        taken = holder.getsockname()[1]
+        config = ServerConfig(
+            zones=zones, port=0, admin_port=taken, admin_port_fallback=True, watch=False
+        )
+        with BackgroundServer(config) as server:
+            admin = server.server.admin
+            assert admin is not None
+            assert admin.port not in (None, taken)
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{admin.port}/healthz") as reply,
+            ):
+                assert reply.status == 200
+
+
+def test_chosen_admin_port_in_use_is_an_error_saying_what_to_do(tmp_path: Path) -> None:
+    """An admin port the user chose is never swapped: the start fails and says how to choose."""
+    zones = write_zones(tmp_path / "zones", {"admin.yaml": zone_text(9)})
+    with _held_port() as holder:
+        taken = holder.getsockname()[1]
+        config = ServerConfig(zones=zones, port=0, admin_port=taken, watch=False)
+        with pytest.raises(BindError, match=r"already in use .*--admin-port 0"):
+            BackgroundServer(config).start()
