@@ -25,8 +25,8 @@ from r53emu.health.scheduler import HealthScheduler
 from r53emu.health.snapshot import HealthSnapshot, HealthView
 from r53emu.model import names
 from r53emu.model.catalog import Catalog
+from r53emu.model.dnsconstants import TYPE_A
 from r53emu.model.query import QueryContext
-from r53emu.model.rdata import RECORD_TYPES
 from r53emu.ops.admin import AdminApi
 from r53emu.ops.metrics import Metrics
 from r53emu.ops.querylog import QueryLog
@@ -41,7 +41,6 @@ logger = logging.getLogger("r53emu")
 DEFAULT_PORT = 53
 DEFAULT_ADDRESS = "127.0.0.1"
 TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
-A_TYPE = RECORD_TYPES["A"]
 CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
 
 
@@ -201,11 +200,11 @@ class R53Emu:
         except names.InvalidName:
             return None
         for _hop in range(8):
-            context = QueryContext(qname=qname, qtype=A_TYPE)
+            context = QueryContext(qname=qname, qtype=TYPE_A)
             answer = lookup(self.handler.catalog, context, self._resolve_rng, self.handler.health)
             if answer.zone is None:
                 break  # not ours: ask the system resolver
-            addresses = [r for r in answer.answer if r.rtype == A_TYPE]
+            addresses = [r for r in answer.answer if r.rtype == TYPE_A]
             if addresses:
                 return str(ipaddress.IPv4Address(addresses[0].rdata))
             cname = next((r.target for r in answer.answer if r.target is not None), None)

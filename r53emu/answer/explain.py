@@ -12,11 +12,10 @@ from typing import Any
 import dns.rdatatype
 
 from r53emu.model import names
+from r53emu.model.dnsconstants import RCODE_NAMES as RCODE_NAMES  # re-exported for querylog.py
+from r53emu.model.dnsconstants import type_name as type_name  # re-exported for querylog.py
 from r53emu.model.names import Name
 from r53emu.model.query import Answer, QueryContext, ResourceRecord
-from r53emu.model.rdata import TYPE_NAMES
-
-RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 
 def parse_question(name: str, type_text: str) -> tuple[Name, int]:
@@ -31,10 +30,6 @@ def parse_question(name: str, type_text: str) -> tuple[Name, int]:
         return names.parse(name), qtype
     except names.InvalidName as exc:
         raise ValueError(str(exc)) from None
-
-
-def type_name(rtype: int) -> str:
-    return TYPE_NAMES.get(rtype, "ANY" if rtype == 255 else f"TYPE{rtype}")
 
 
 def record_text(record: ResourceRecord) -> str:

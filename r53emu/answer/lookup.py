@@ -13,11 +13,20 @@ from r53emu.answer.routing import POLICIES, RoutingContext
 from r53emu.health.snapshot import ALL_HEALTHY, HealthView
 from r53emu.model import names
 from r53emu.model.catalog import Catalog, RecordGroup, RecordSet, Zone
-from r53emu.model.names import Name
-from r53emu.model.query import (
+from r53emu.model.dnsconstants import (
     RCODE_NOERROR,
     RCODE_NXDOMAIN,
     RCODE_REFUSED,
+    TYPE_A,
+    TYPE_AAAA,
+    TYPE_ANY,
+    TYPE_CNAME,
+    TYPE_DS,
+    TYPE_NS,
+    TYPE_SOA,
+)
+from r53emu.model.names import Name
+from r53emu.model.query import (
     Answer,
     Decision,
     Outcome,
@@ -25,15 +34,6 @@ from r53emu.model.query import (
     ResourceRecord,
     Routed,
 )
-from r53emu.model.rdata import RECORD_TYPES
-
-A = RECORD_TYPES["A"]
-AAAA = RECORD_TYPES["AAAA"]
-NS = RECORD_TYPES["NS"]
-SOA = RECORD_TYPES["SOA"]
-CNAME = RECORD_TYPES["CNAME"]
-DS = RECORD_TYPES["DS"]
-ANY = 255
 
 
 def lookup(
@@ -77,7 +77,7 @@ class _ZoneLookup:
 
     def run(self) -> Answer:
         cut = self._delegation()
-        if cut is not None and not (self.query.qtype == DS and cut == self.key):
+        if cut is not None and not (self.query.qtype == TYPE_DS and cut == self.key):
             return self._referral(cut)
         node = self.zone.nodes.get(self.key)
         if node is None:
@@ -115,16 +115,16 @@ class _ZoneLookup:
     def _from_node(self, node: Mapping[int, RecordGroup]) -> Answer:
         qtype = self.query.qtype
         owner = self.query.qname
-        if qtype == ANY:
+        if qtype == TYPE_ANY:
             # Every rrset at the name, each as its policy would pick (semantics §2.7).
             records = [rr for rtype in sorted(node) for rr in self._resolve(node[rtype], owner)]
             outcome = Outcome.ANSWER
         elif qtype in node:
             records = self._resolve(node[qtype], owner)
             outcome = Outcome.ANSWER
-        elif CNAME in node:
+        elif TYPE_CNAME in node:
             # The CNAME alone; the resolver asks again for the target (no chasing, §2.6).
-            records = self._resolve(node[CNAME], owner)
+            records = self._resolve(node[TYPE_CNAME], owner)
             outcome = Outcome.CNAME
         else:
             self.notes.append("the name has no record set of this type: NODATA")
@@ -197,8 +197,8 @@ class _ZoneLookup:
         return [ResourceRecord(owner, rtype, member.ttl, v.wire, v.text, v.target) for v in values]
 
     def _positive(self, records: list[ResourceRecord], outcome: Outcome) -> Answer:
-        apex_ns_answered = any(rr.rtype == NS for rr in records) and self.key == self.zone.name
-        authority = () if apex_ns_answered else self._stored(self.zone.name, NS)
+        apex_ns_answered = any(rr.rtype == TYPE_NS for rr in records) and self.key == self.zone.name
+        authority = () if apex_ns_answered else self._stored(self.zone.name, TYPE_NS)
         return Answer(
             outcome=outcome,
             rcode=RCODE_NOERROR,
@@ -222,7 +222,7 @@ class _ZoneLookup:
             if target in seen or not names.is_within(target, self.zone.name):
                 continue
             seen.add(target)
-            for rtype in (A, AAAA):
+            for rtype in (TYPE_A, TYPE_AAAA):
                 group = self.zone.group(target, rtype)
                 if group is not None and (target, rtype) not in answered:
                     extra.extend(self._resolve(group, target))
@@ -230,15 +230,15 @@ class _ZoneLookup:
 
     def _referral(self, cut: Name) -> Answer:
         """NS of the delegated child in AUTHORITY, in-zone glue in ADDITIONAL, AA=0 (§2.5)."""
-        authority = self._stored(cut, NS)
+        authority = self._stored(cut, TYPE_NS)
         self.notes.append(f"{names.to_text(cut)} is delegated: referral")
         glue: list[ResourceRecord] = []
-        ns_group = self.zone.nodes[cut][NS]
+        ns_group = self.zone.nodes[cut][TYPE_NS]
         for member in ns_group.members:
             for value in member.records:
                 if value.target is None or not names.is_within(value.target, self.zone.name):
                     continue
-                for rtype in (A, AAAA):
+                for rtype in (TYPE_A, TYPE_AAAA):
                     glue.extend(self._stored(value.target, rtype))
         return Answer(
             outcome=Outcome.REFERRAL,
@@ -258,7 +258,7 @@ class _ZoneLookup:
         The SOA's TTL here is min(SOA TTL, MINIMUM) as RFC 2308 §3 asks: UNCONFIRMED for Route 53
         when MINIMUM < TTL (semantics §2.1 recommends it); 900 for default zones either way.
         """
-        soa = self.zone.apex[SOA].members[0]
+        soa = self.zone.apex[TYPE_SOA].members[0]
         value = soa.records[0]
         minimum = int.from_bytes(value.wire[-4:], "big")
         ttl = min(soa.ttl or 0, minimum)
@@ -266,7 +266,7 @@ class _ZoneLookup:
             outcome=outcome,
             rcode=RCODE_NXDOMAIN if outcome is Outcome.NXDOMAIN else RCODE_NOERROR,
             authoritative=True,
-            authority=(ResourceRecord(self.zone.name, SOA, ttl, value.wire, value.text),),
+            authority=(ResourceRecord(self.zone.name, TYPE_SOA, ttl, value.wire, value.text),),
             zone=self.zone.name,
             why=tuple(self.decisions),
             routed=tuple(self.routed),

@@ -17,25 +17,21 @@ database, so its quirks (TR and RU in EU, ...) hold whatever placed the client; 
 country's representative point, else the unlocated point.
 
 `ClientLocation.source` says which step decided (`client_locations 10.1.0.0/16`, `geoip-db`,
-`built-in`, `default-location`, `unlocated`). `scope_prefix` is the prefix length of the data
-that decided (the rule's prefix, the database network's prefix) or, when the data has no prefix
-(built-in, default, unlocated), the query's own prefix, and it is never more than the query's
-prefix: min(data prefix, source prefix). RFC 7871 would allow a scope longer than the source,
-but echoing at most the source keeps the answer cacheable for exactly what the client sent
-(semantics §2.9 calls the real scope UNCONFIRMED and recommends echoing the source prefix).
+`built-in`, `default-location`, `unlocated`). The locator does not decide the ECS scope of a
+reply: the wire layer echoes the query's source prefix as scope when the answer depended on the
+location (`r53emu.server.wire`; semantics §2.9 calls the real scope UNCONFIRMED).
 
 API, for the handler, app and CLI:
 
     locator = Locator(catalog.client_locations, geoip_db=Path(...) or None,
                       default_location="US-CA" or None)  # ValueError / GeoIPDatabaseError
     location = locator.locate(client_network)            # ECS subnet, else source /32 or /128
-    locator = locator.with_rules(new_catalog.client_locations)  # after a zone reload
     locator.close()                                      # releases the database file
 
 `parse_default_location(text)` validates a `--default-location` value on its own (usable as an
 argparse `type=`). Results are cached per query network (bounded LRU) since the same ECS
-prefixes repeat; a locator is immutable apart from that cache, so build a new one (`with_rules`)
-when the rules change.
+prefixes repeat; a locator is immutable apart from that cache, so a zone reload builds a new one
+(r53emu.ops.reloading).
 """
 
 from __future__ import annotations
@@ -43,7 +39,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -133,7 +128,7 @@ def _top_bits(address: ipaddress.IPv4Address | ipaddress.IPv6Address, prefixlen:
 
 
 class _GeoIPDatabase:
-    """A MaxMind-format database opened once; lookups give (country, subdivision, point, prefix)."""
+    """A MaxMind-format database opened once; lookups give country, subdivision and point."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -144,13 +139,13 @@ class _GeoIPDatabase:
             # RuntimeError covers maxminddb.InvalidDatabaseError (corrupt or not a database).
             raise GeoIPDatabaseError(path, f"cannot open: {error}") from error
 
-    def lookup(self, network: IPNetwork) -> tuple[ClientLocation, int] | None:
-        """The location the database gives the network's address and the prefix of its data,
-        or None when it has no record with a country for it."""
+    def lookup(self, network: IPNetwork) -> ClientLocation | None:
+        """The location the database gives the network's address, or None when it has no
+        record with a country for it."""
         if network.version == 6 and self._ip_version == 4:
             return None  # an IPv4-only database knows nothing of IPv6 clients
         try:
-            record, prefixlen = self._reader.get_with_prefix_len(network.network_address)
+            record = self._reader.get(network.network_address)
         except (ValueError, RuntimeError) as error:
             raise GeoIPDatabaseError(
                 self.path, f"cannot read the record of {network.network_address}: {error}"
@@ -162,14 +157,13 @@ class _GeoIPDatabase:
             # A record without a country (continent-only networks) cannot place the client:
             # the continent must come from Route 53's table, so the next step decides.
             return None
-        location = ClientLocation(
+        return ClientLocation(
             country=country,
             subdivision=_subdivision_of(record, country),
             continent=geography.continent_of(country),
             point=_point_of(record) or _country_point(country),
             source="geoip-db",
         )
-        return location, prefixlen
 
     def close(self) -> None:
         self._reader.close()
@@ -239,29 +233,13 @@ class Locator:
         default = None
         if default_location is not None:
             default = parse_default_location(default_location)
-        database = _GeoIPDatabase(geoip_db) if geoip_db is not None else None
-        self._init(_RuleTable(client_locations), database, default)
-
-    def _init(
-        self,
-        rules: _RuleTable,
-        database: _GeoIPDatabase | None,
-        default: tuple[str, str | None] | None,
-    ) -> None:
-        self._rules = rules
-        self._database = database
+        self._rules = _RuleTable(client_locations)
+        self._database = _GeoIPDatabase(geoip_db) if geoip_db is not None else None
         self._default = default
-        # Per instance, so a new rule set (with_rules) starts with an empty cache.
+        # Per instance, so a new locator (a zone reload) starts with an empty cache.
         self._cached: Callable[[IPNetwork], ClientLocation] = lru_cache(maxsize=CACHE_SIZE)(
             self._locate
         )
-
-    def with_rules(self, client_locations: Sequence[ClientLocationRule]) -> Locator:
-        """A locator with new `client_locations` sharing this one's open database and default
-        (after a zone reload). Closing either closes the shared database."""
-        other = Locator.__new__(Locator)
-        other._init(_RuleTable(client_locations), self._database, self._default)
-        return other
 
     def close(self) -> None:
         if self._database is not None:
@@ -279,23 +257,14 @@ class Locator:
         return self._cached(network)
 
     def _locate(self, network: IPNetwork) -> ClientLocation:
-        query = _unmapped(network)
-        location = self._locate_unmapped(query)
-        if query is not network and location.scope_prefix is not None:
-            # Report the scope in the family the client asked in.
-            location = replace(location, scope_prefix=location.scope_prefix + _MAPPED_PREFIX)
-        return location
-
-    def _locate_unmapped(self, network: IPNetwork) -> ClientLocation:
-        source_prefix = network.prefixlen
+        network = _unmapped(network)
         rule = self._rules.match(network)
         if rule is not None:
             return _from_rule(rule)
         if self._database is not None:
             found = self._database.lookup(network)
             if found is not None:
-                location, data_prefix = found
-                return replace(location, scope_prefix=min(data_prefix, source_prefix))
+                return found
         country = iptocc.country_code(str(network.network_address))
         if country:
             country = country.upper()
@@ -304,7 +273,6 @@ class Locator:
                 continent=geography.continent_of(country),
                 point=_country_point(country),
                 source="built-in",
-                scope_prefix=source_prefix,
             )
         if self._default is not None:
             country, subdivision = self._default
@@ -314,9 +282,8 @@ class Locator:
                 continent=geography.continent_of(country),
                 point=_country_point(country),
                 source="default-location",
-                scope_prefix=source_prefix,
             )
-        return replace(UNLOCATED, scope_prefix=source_prefix)
+        return UNLOCATED
 
 
 def _from_rule(rule: ClientLocationRule) -> ClientLocation:
@@ -330,8 +297,6 @@ def _from_rule(rule: ClientLocationRule) -> ClientLocation:
         point=rule.coordinates or _country_point(rule.country),
         latency=rule.latency,
         source=f"client_locations {rule.network}",
-        # The rule contains the query network, so its prefix is never longer than the source.
-        scope_prefix=rule.network.prefixlen,
     )
 
 

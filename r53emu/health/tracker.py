@@ -2,8 +2,8 @@
 
 A new check is healthy until data arrive. Each probe result is an observation; the check's
 measured status flips only after `failure_threshold` consecutive observations that disagree with
-it, either way. The tracker keeps the last observations with their Route 53-style status strings,
-the time of the last transition and its reason, for the admin API and the logs.
+it, either way. The tracker keeps the last observations with their Route 53-style status strings
+and the reason of the last transition, for the admin API and the logs.
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ class CheckTracker:
     observations: deque[ObservationLike] = field(
         default_factory=lambda: deque(maxlen=KEPT_OBSERVATIONS)
     )
-    last_transition: datetime | None = None
     reason: str = NEW_CHECK_REASON
 
     def record(self, observation: ObservationLike) -> Transition | None:
@@ -66,7 +65,6 @@ class CheckTracker:
             return None
         self.measured = observation.healthy
         self.streak = 0
-        self.last_transition = observation.checked_at
         self.reason = (
             f"{self.spec.failure_threshold} consecutive "
             f"{'successes' if observation.healthy else 'failures'}: {observation.status}"

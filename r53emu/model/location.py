@@ -19,8 +19,7 @@ class ClientLocation:
     `country`/`subdivision`/`continent` drive geolocation; `point` drives latency (unless a
     `latency` table of milliseconds per Region is given) and geoproximity. `source` says which
     step of the locator decided (`client_locations 10.1.0.0/16`, `geoip-db`, `built-in`,
-    `default-location`, `unlocated`), for the explanation. `scope_prefix` is the prefix length
-    of the data that decided, echoed as the ECS scope when the answer depended on location.
+    `default-location`, `unlocated`), for the explanation.
     """
 
     country: str | None = None
@@ -29,11 +28,6 @@ class ClientLocation:
     point: Point = UNLOCATED_POINT
     latency: Mapping[str, float] | None = None
     source: str = "unlocated"
-    scope_prefix: int | None = None
-
-    @property
-    def located(self) -> bool:
-        return self.country is not None or self.continent is not None
 
     def describe(self) -> str:
         """`US-CA (client_locations 10.2.0.0/16)`, or `unlocated`."""

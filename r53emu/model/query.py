@@ -17,14 +17,6 @@ from r53emu.model.names import Name
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-RCODE_NOERROR = 0
-RCODE_FORMERR = 1
-RCODE_SERVFAIL = 2
-RCODE_NXDOMAIN = 3
-RCODE_NOTIMP = 4
-RCODE_REFUSED = 5
-RCODE_BADVERS = 16
-
 
 class Outcome(enum.Enum):
     """How a lookup ended (CoreDNS's result enum, plus REFUSED for names in no hosted zone)."""

@@ -26,30 +26,9 @@ import dns.rdataclass
 import dns.rdatatype
 
 from r53emu.model.catalog import Rdata
+from r53emu.model.dnsconstants import RECORD_TYPES as RECORD_TYPES  # re-exported for cli.py
 from r53emu.model.escapes import unescape_at
 from r53emu.model.names import Name
-
-# The Route 53 RRType enum (semantics §1.3), with wire type codes.
-RECORD_TYPES: dict[str, int] = {
-    "A": 1,
-    "NS": 2,
-    "CNAME": 5,
-    "SOA": 6,
-    "PTR": 12,
-    "MX": 15,
-    "TXT": 16,
-    "AAAA": 28,
-    "SRV": 33,
-    "NAPTR": 35,
-    "DS": 43,
-    "SSHFP": 44,
-    "TLSA": 52,
-    "SVCB": 64,
-    "HTTPS": 65,
-    "SPF": 99,
-    "CAA": 257,
-}
-TYPE_NAMES: dict[int, str] = {code: name for name, code in RECORD_TYPES.items()}
 
 MAX_VALUE_CHARS = 4000  # every ResourceRecord.Value (semantics §1.3)
 MAX_STRING_BYTES = 255  # one character-string (semantics §1.4)

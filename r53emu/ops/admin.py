@@ -52,7 +52,6 @@ from r53emu.ops.zoneview import zone_detail, zone_summary
 from r53emu.server.binderrors import BindError, bind_failure_message, is_in_use
 from r53emu.zonefiles.errors import ZoneLoadError
 
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 XML_CONTENT_TYPE = "text/xml"

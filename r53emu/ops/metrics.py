@@ -27,8 +27,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from r53emu.answer.explain import RCODE_NAMES, type_name
 from r53emu.model import names
+from r53emu.model.dnsconstants import RCODE_NAMES, type_name
 from r53emu.server.querystats import LATENCY_BUCKETS, QueryStats
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -32,14 +32,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from r53emu.answer.contexts import make_context
-from r53emu.answer.explain import RCODE_NAMES
 from r53emu.answer.lookup import lookup
 from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import HealthView
 from r53emu.model import apexdefaults, names
 from r53emu.model.catalog import Catalog, IPNetwork, Zone
+from r53emu.model.dnsconstants import RCODE_NAMES, RECORD_TYPES
 from r53emu.model.query import IPAddress
-from r53emu.model.rdata import RECORD_TYPES
 
 NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/"
 HOSTED_ZONE_PREFIX = "/hostedzone/"

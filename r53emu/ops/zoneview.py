@@ -11,9 +11,9 @@ import dataclasses
 import ipaddress
 from typing import Any
 
-from r53emu.answer.explain import type_name
 from r53emu.model import names
 from r53emu.model.catalog import RecordSet, Zone
+from r53emu.model.dnsconstants import type_name
 
 
 def zone_summary(zone: Zone) -> dict[str, Any]:

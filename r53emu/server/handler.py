@@ -17,7 +17,8 @@ from r53emu.answer.lookup import lookup
 from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import ALL_HEALTHY, HealthView
 from r53emu.model.catalog import EMPTY_CATALOG, Catalog
-from r53emu.model.query import RCODE_REFUSED, Answer, Outcome, QueryContext
+from r53emu.model.dnsconstants import CLASS_ANY, CLASS_IN, RCODE_REFUSED, TYPE_AXFR, TYPE_IXFR
+from r53emu.model.query import Answer, Outcome, QueryContext
 from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
 from r53emu.server.replycache import ConsultedHealth, ReplyCache
@@ -32,11 +33,6 @@ from r53emu.server.wire import (
 )
 
 logger = logging.getLogger("r53emu.handler")
-
-CLASS_IN = 1
-CLASS_ANY = 255
-IXFR = 251
-AXFR = 252
 
 Resolve = Callable[[Catalog, QueryContext, random.Random, HealthView], Answer]
 
@@ -138,7 +134,7 @@ class QueryHandler:
         """The `Answer` for a parsed query (what `render` puts on the wire)."""
         if query.qclass not in (CLASS_IN, CLASS_ANY):
             return _refused(f"class {query.qclass}: r53emu serves only class IN")
-        if query.qtype in (AXFR, IXFR):
+        if query.qtype in (TYPE_AXFR, TYPE_IXFR):
             # Zone transfers are not offered; REFUSED as semantics §2.10 recommends (UNCONFIRMED).
             return _refused("zone transfers are not offered")
         subnet = query.edns.client_subnet if query.edns else None

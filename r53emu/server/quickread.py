@@ -12,17 +12,19 @@ shape, reads it in a few byte comparisons and returns what a cached reply depend
 
 Anything else gives None and goes to the strict reader, which answers it (FORMERR, BADVERS,
 NOTIMP, a drop) or reads it. So whatever `read_query` accepts, `parse_query` accepts too and
-reads to the same question, DO bit and ECS option (tests/test_quickread.py checks both ways).
+reads to the same question, DO bit and ECS option (tests/unit/server/test_quickread.py checks
+both ways).
 """
 
 from __future__ import annotations
+
+from r53emu.model.dnsconstants import OPTION_ECS, TYPE_OPT
 
 NO_EDNS = -1  # the query has no OPT record; else the EDNS value is its DO bit, 0 or 1
 
 _PLAIN_COUNTS = b"\x00\x01\x00\x00\x00\x00\x00\x00"
 _EDNS_COUNTS = b"\x00\x01\x00\x00\x00\x00\x00\x01"
-_OPT_START = b"\x00\x00\x29"  # root owner, TYPE 41
-_ECS = 8
+_OPT_START = b"\x00" + TYPE_OPT.to_bytes(2, "big")  # root owner, TYPE OPT
 _MAX_NAME = 255
 
 Quick = tuple[bytes, int, bytes | None]  # question, EDNS (NO_EDNS, else DO), ECS option data
@@ -71,7 +73,7 @@ def _client_subnet(packet: bytes, offset: int) -> bytes | bool | None:
         offset = start + int.from_bytes(packet[offset + 2 : start])
         if offset > len(packet):
             return False
-        if code == _ECS:
+        if code == OPTION_ECS:
             if found is not None:
                 return False
             found = packet[start:offset]

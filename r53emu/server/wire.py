@@ -16,20 +16,19 @@ from dataclasses import dataclass
 from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
 from r53emu.model.catalog import IPNetwork
-from r53emu.model.names import Name
-from r53emu.model.query import (
+from r53emu.model.dnsconstants import (
+    CLASS_IN,
+    OPTION_ECS,
     RCODE_BADVERS,
     RCODE_FORMERR,
+    RCODE_NOERROR,
     RCODE_NOTIMP,
     RCODE_SERVFAIL,
-    Answer,
-    Outcome,
-    ResourceRecord,
+    TYPE_OPT,
 )
+from r53emu.model.names import Name
+from r53emu.model.query import Answer, Outcome, ResourceRecord
 
-OPT = 41
-ECS_OPTION = 8
-CLASS_IN = 1
 UDP_PLAIN_LIMIT = 512  # without EDNS0
 EDNS_PAYLOAD = 4096  # what Route 53 advertises and accepts (semantics §2.8)
 TCP_LIMIT = 65535
@@ -199,7 +198,7 @@ def _read_message(packet: bytes) -> _Message:
     opts = []
     for _ in range(arcount):
         owner, rtype, rclass, ttl, rdata, offset = _read_record(packet, offset)
-        if rtype == OPT:
+        if rtype == TYPE_OPT:
             opts.append(_OptRecord(owner, rclass, ttl, rdata))
     return _Message(qname, qtype, qclass, opts)
 
@@ -280,7 +279,7 @@ def _edns_options(rdata: bytes) -> list[tuple[int, bytes]]:
 
 def _client_subnet(options: list[tuple[int, bytes]]) -> ClientSubnet | None:
     """The ECS option, validated as RFC 7871 §6 requires (violations are FORMERR)."""
-    found = [data for code, data in options if code == ECS_OPTION]
+    found = [data for code, data in options if code == OPTION_ECS]
     if not found:
         return None
     if len(found) > 1:
@@ -318,14 +317,14 @@ def reply_flags(opcode: int, authoritative: bool, rcode: int, rd: bool, cd: bool
     )
 
 
-def reply_opt(dnssec_ok: bool, ecs: bytes | None = None, rcode: int = 0) -> bytes:
+def reply_opt(dnssec_ok: bool, ecs: bytes | None = None, rcode: int = RCODE_NOERROR) -> bytes:
     """A reply's OPT record (§2.8): payload 4096, the rcode's upper bits, version 0, DO copied
     and the other flags cleared, and the ECS option's data `ecs` (family, source prefix, scope,
     address) when the query sent one. The slow path and the reply cache both take it from here.
     """
     ttl = ((rcode >> 4) << 24) | (0x8000 if dnssec_ok else 0)
-    option = b"" if ecs is None else _OPTION_HEAD.pack(ECS_OPTION, len(ecs)) + ecs
-    return _OPT_HEAD.pack(0, OPT, EDNS_PAYLOAD, ttl, len(option)) + option
+    option = b"" if ecs is None else _OPTION_HEAD.pack(OPTION_ECS, len(ecs)) + ecs
+    return _OPT_HEAD.pack(0, TYPE_OPT, EDNS_PAYLOAD, ttl, len(option)) + option
 
 
 def header_reply(ident: int, opcode: int, rd: bool, rcode: int) -> bytes:

@@ -1,4 +1,4 @@
-"""Small async DNS clients over raw bytes, for tests and the pytest plugin.
+"""Small async DNS clients over raw bytes, for the test suite.
 
 They send exactly the bytes given (malformed ones too) and return the raw reply, or None when
 nothing arrives in time. UDP uses asyncio-dgram, whose await-per-packet style suits a client.

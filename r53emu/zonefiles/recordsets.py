@@ -11,8 +11,9 @@ from typing import Any, NamedTuple
 
 from r53emu.model import names
 from r53emu.model.catalog import AliasTarget, Rdata, RecordSet, Source
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.model.names import Name
-from r53emu.model.rdata import RECORD_TYPES, InvalidValue, parse_value
+from r53emu.model.rdata import InvalidValue, parse_value
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.fieldreaders import (
     check_keys,

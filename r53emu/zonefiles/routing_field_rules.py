@@ -59,7 +59,6 @@ ROUTING_KEYS = (*POLICY_KEYS, "health_check_id")
 # never NS, DS or SOA; multivalue groups also exclude CNAME. That list names no types for
 # geoproximity and IP-based routing (UNCONFIRMED): they are given the weighted list.
 ROUTED_TYPES = frozenset("A AAAA CAA CNAME MX NAPTR PTR SPF SRV TXT TLSA SSHFP SVCB HTTPS".split())
-MULTIVALUE_TYPES = ROUTED_TYPES - {"CNAME"}
 
 MAX_WEIGHT = 255
 MAX_BIAS = 99

@@ -24,7 +24,7 @@ from r53emu.model.catalog import (
     LatencyRouting,
     RecordSet,
 )
-from r53emu.model.rdata import TYPE_NAMES
+from r53emu.model.dnsconstants import TYPE_NAMES
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.recordsets import Entry
 from r53emu.zonefiles.routing_field_rules import KEY_OF_POLICY

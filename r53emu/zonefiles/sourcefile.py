@@ -414,16 +414,12 @@ def _joined(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def load(path: Path) -> Any:
-    """Parse one zone file (YAML, or JSON for `*.json`) into line-aware values.
+def load_document(path: Path) -> tuple[Any, list[tuple[str, int, int]]]:
+    """Parse one zone file (YAML, or JSON for `*.json`) into line-aware values, and list the
+    file's `duplicate_keys` (found without walking a file that has none).
 
     Raises `SourceError` for text that is not valid YAML/JSON.
     """
-    return load_document(path)[0]
-
-
-def load_document(path: Path) -> tuple[Any, list[tuple[str, int, int]]]:
-    """`load`, and the file's `duplicate_keys` (found without walking a file that has none)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -14,16 +14,12 @@ from dataclasses import dataclass, replace
 from r53emu.model import names
 from r53emu.model.apexdefaults import DEFAULT_NS_TTL, SoaFields
 from r53emu.model.catalog import RecordGroup, RecordSet, Source, Zone
+from r53emu.model.dnsconstants import TYPE_CNAME, TYPE_NAMES, TYPE_NS, TYPE_SOA
 from r53emu.model.names import Name
-from r53emu.model.rdata import RECORD_TYPES, TYPE_NAMES, parse_value
+from r53emu.model.rdata import parse_value
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.recordsets import Entry
 from r53emu.zonefiles.routing_group_rules import check_routed_group, mixing_error
-
-SOA = RECORD_TYPES["SOA"]
-NS = RECORD_TYPES["NS"]
-CNAME = RECORD_TYPES["CNAME"]
-
 
 GroupKey = tuple[Name, int]
 
@@ -87,13 +83,15 @@ def _with_apex_records(
 ) -> list[Entry]:
     """Add the default SOA and NS unless the file gives them as record sets (not both ways)."""
     result = list(entries)
-    has = {SOA: False, NS: False}
+    has = {TYPE_SOA: False, TYPE_NS: False}
     for record_set, at, *_ in entries:
-        if record_set.rtype == SOA and record_set.name != header.name:
+        if record_set.rtype == TYPE_SOA and record_set.name != header.name:
             errors.append(at.error("an SOA record set is only allowed at the zone apex"))
         if record_set.rtype in has and record_set.name == header.name:
             has[record_set.rtype] = True
-            explicit = header.soa_field if record_set.rtype == SOA else header.nameservers_field
+            explicit = (
+                header.soa_field if record_set.rtype == TYPE_SOA else header.nameservers_field
+            )
             if explicit is not None:
                 errors.append(
                     at.error(
@@ -103,17 +101,17 @@ def _with_apex_records(
                 )
     nameservers = header.nameservers or header.default_nameservers
     where = Field(header.source.file, "zone", header.source.line)
-    if not has[NS]:
-        result.append(Entry(_apex_set(header, NS, DEFAULT_NS_TTL, nameservers), where))
-    if not has[SOA]:
+    if not has[TYPE_NS]:
+        result.append(Entry(_apex_set(header, TYPE_NS, DEFAULT_NS_TTL, nameservers), where))
+    if not has[TYPE_SOA]:
         # Route 53's SOA names one of the zone's own name servers, so an apex NS record set
         # given in the file provides the MNAME when `soa:` does not.
-        apex_ns = [rs for rs, *_ in entries if rs.rtype == NS and rs.name == header.name]
+        apex_ns = [rs for rs, *_ in entries if rs.rtype == TYPE_NS and rs.name == header.name]
         first_ns = apex_ns[0].records[0].text if apex_ns else nameservers[0]
         soa = header.soa or SoaFields()
         if not soa.mname:
             soa = replace(soa, mname=first_ns)
-        result.append(Entry(_apex_set(header, SOA, soa.ttl, (soa.value(),)), where))
+        result.append(Entry(_apex_set(header, TYPE_SOA, soa.ttl, (soa.value(),)), where))
     return result
 
 
@@ -148,7 +146,7 @@ def _check_cname_conflicts(
         types_at[name].extend(members)
     zone_text = header.text
     for name, members in types_at.items():
-        cnames = [entry for entry in members if entry.record_set.rtype == CNAME]
+        cnames = [entry for entry in members if entry.record_set.rtype == TYPE_CNAME]
         if not cnames:
             continue
         owner = names.to_text(name)
@@ -164,7 +162,7 @@ def _check_cname_conflicts(
         # Route 53 rejects whichever record set comes second, with a message for each order.
         seen_cname = seen_other = False
         for record_set, at, *_ in sorted(members, key=lambda entry: entry.at.line):
-            if record_set.rtype == CNAME:
+            if record_set.rtype == TYPE_CNAME:
                 if seen_other:
                     errors.append(
                         at.error(
@@ -273,8 +271,10 @@ def _index(header: ZoneHeader, groups: dict[GroupKey, list[Entry]], count: int) 
         while name not in existing:
             existing.add(name)
             name = name[1:]
-    cuts = frozenset(name for name, node in nodes.items() if NS in node and name != header.name)
-    ns_group = nodes[header.name][NS]
+    cuts = frozenset(
+        name for name, node in nodes.items() if TYPE_NS in node and name != header.name
+    )
+    ns_group = nodes[header.name][TYPE_NS]
     return Zone(
         name=header.name,
         zone_id=header.zone_id,

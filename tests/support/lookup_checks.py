@@ -13,14 +13,8 @@ import dns.rdatatype
 from r53emu.answer.lookup import lookup
 from r53emu.model import names
 from r53emu.model.catalog import Catalog
-from r53emu.model.query import (
-    RCODE_NOERROR,
-    RCODE_NXDOMAIN,
-    Answer,
-    Outcome,
-    QueryContext,
-    ResourceRecord,
-)
+from r53emu.model.dnsconstants import RCODE_NOERROR, RCODE_NXDOMAIN
+from r53emu.model.query import Answer, Outcome, QueryContext, ResourceRecord
 from tests.support.lookup_zones import EXAMPLE_NS, EXAMPLE_SOA
 
 

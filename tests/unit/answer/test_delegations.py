@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from r53emu.model.catalog import Catalog
-from r53emu.model.query import RCODE_NOERROR, Outcome
+from r53emu.model.dnsconstants import RCODE_NOERROR
+from r53emu.model.query import Outcome
 from tests.support.lookup_checks import ask, assert_answer, assert_negative, texts
 from tests.support.lookup_zones import DEV_GLUE, DEV_NS, DS_DIGEST
 

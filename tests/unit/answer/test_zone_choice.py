@@ -10,7 +10,8 @@ import pytest
 
 from r53emu.model import names
 from r53emu.model.catalog import Catalog
-from r53emu.model.query import RCODE_REFUSED, Outcome
+from r53emu.model.dnsconstants import RCODE_REFUSED
+from r53emu.model.query import Outcome
 from tests.support.lookup_checks import ask, assert_answer, assert_negative
 from tests.support.lookup_zones import apex_ns_texts, soa_text
 

@@ -20,8 +20,8 @@ from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import ALL_HEALTHY, HealthSnapshot, HealthView
 from r53emu.model import apexdefaults
 from r53emu.model.catalog import Catalog
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.model.names import parse
-from r53emu.model.rdata import RECORD_TYPES
 from r53emu.ops import testdnsanswer
 from r53emu.ops.testdnsanswer import TestDnsAnswer, TestDnsAnswerError
 from r53emu.zonefiles.loader import load_catalog

@@ -16,7 +16,7 @@ import pytest
 
 from r53emu.model import apexdefaults
 from r53emu.model.catalog import Zone
-from r53emu.model.rdata import RECORD_TYPES
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
 from r53emu.zonefiles.loader import load_catalog
 from tests.conftest import ServeZones

@@ -18,8 +18,8 @@ import pytest
 
 from r53emu.model import apexdefaults
 from r53emu.model.catalog import RecordSet, Zone
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.model.names import Name
-from r53emu.model.rdata import RECORD_TYPES
 from r53emu.zonefiles.loader import load_catalog
 from tests.conftest import ServeZones
 from tests.support.helpers import REPO, query

@@ -28,8 +28,8 @@ from r53emu.model.catalog import (
     RoutingAttributes,
     WeightedRouting,
 )
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.model.names import Name
-from r53emu.model.rdata import RECORD_TYPES
 from r53emu.zonefiles.loader import load_catalog
 
 EXAMPLE: Name = (b"example", b"com")

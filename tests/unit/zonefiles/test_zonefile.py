@@ -14,8 +14,8 @@ import dns.rdatatype
 import pytest
 
 from r53emu.model.catalog import Rdata, RecordSet, Zone
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.model.names import Name
-from r53emu.model.rdata import RECORD_TYPES
 from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
 from r53emu.zonefiles.loader import load_catalog
 from tests.conftest import ServeZones
