@@ -2,7 +2,10 @@
 
 Every flag can also be given as an environment variable `R53EMU_<FLAG>` (the container sets
 them): `--zones` is `R53EMU_ZONES`, `--port` is `R53EMU_PORT`, and so on. A flag on the command
-line wins over the variable.
+line wins over the variable. The zones may be a directory or a single zone file.
+
+Output piped to a reader that stops early (`r53emu check | head -1`) ends the command quietly,
+with the status a shell gives a process ended by SIGPIPE (141).
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from r53emu import __version__
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, R53Emu, ServerConfig
 from r53emu.geo.locator import parse_default_location
 from r53emu.model import names
@@ -29,10 +35,14 @@ from r53emu.ops.offline import answer_offline
 from r53emu.server.binderrors import BindError
 from r53emu.server.eventloop import loop_factory
 from r53emu.zonefiles.errors import ZoneLoadError
-from r53emu.zonefiles.loader import load_catalog
+from r53emu.zonefiles.loader import ZONE_SUFFIXES, load_catalog
 
 logger = logging.getLogger("r53emu")
 ENV_PREFIX = "R53EMU_"
+USAGE_ERROR = 2  # the status argparse exits with for a bad command line
+SIGPIPE_STATUS = 128 + signal.SIGPIPE  # what a shell reports for a process ended by SIGPIPE
+PROGRESS_AFTER = 1.0  # seconds of loading before progress is shown, and between two updates
+ZONE_LINES_UP_TO = 20  # more zones than this: `serve` prints one summary line instead
 
 
 def _env(flag: str, default: str) -> str:
@@ -79,14 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="An emulator of Amazon Route 53's DNS answering. Every flag is also an "
         "R53EMU_<FLAG> environment variable (e.g. R53EMU_PORT=5353).",
     )
+    parser.add_argument("--version", action="version", version=f"r53emu {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="answer DNS queries from the zones directory")
-    serve.add_argument(
-        "--zones",
-        type=Path,
-        default=Path(_env("zones", "zones")),
-        help="directory of zone files (default: zones/, env R53EMU_ZONES)",
-    )
+    _add_zones(serve, "--zones")
     serve.add_argument(
         "--address",
         default=_env("address", DEFAULT_ADDRESS),
@@ -153,13 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_routing_flags(serve)
     check = commands.add_parser("check", help="validate a zones directory and summarize it")
-    check.add_argument(
-        "zones",
-        nargs="?",
-        type=Path,
-        default=Path(_env("zones", "zones")),
-        help="directory of zone files (default: zones/, env R53EMU_ZONES)",
-    )
+    _add_zones(check, "zones")
     answer = commands.add_parser(
         "answer", help="print the answer Route 53 would give, and why, without a server"
     )
@@ -171,15 +171,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=lambda text: ipaddress.ip_network(text, strict=False),
         help="the EDNS Client Subnet, e.g. 198.51.100.0/24 (wins over --client-ip)",
     )
-    answer.add_argument(
-        "--zones",
-        type=Path,
-        default=Path(_env("zones", "zones")),
-        help="directory of zone files (default: zones/, env R53EMU_ZONES)",
-    )
+    _add_zones(answer, "--zones")
     answer.add_argument("--json", action="store_true", help="print the explanation as JSON")
     _add_routing_flags(answer)
     return parser
+
+
+def _add_zones(parser: argparse.ArgumentParser, name: str) -> None:
+    """The zones argument: `--zones PATH`, or `check`'s optional positional PATH.
+
+    `zones_default` keeps the default object itself, so that `main` can tell a path given on
+    the command line from the default (argparse hands a non-string default over as it is).
+    """
+    default = Path(_env("zones", "zones"))
+    text = "directory of zone files, or one zone file (default: zones/, env R53EMU_ZONES)"
+    if name.startswith("-"):
+        parser.add_argument(name, type=Path, default=default, metavar="PATH", help=text)
+    else:
+        parser.add_argument(name, nargs="?", type=Path, default=default, metavar="PATH", help=text)
+    parser.set_defaults(zones_default=default)
 
 
 def _add_routing_flags(parser: argparse.ArgumentParser) -> None:
@@ -214,7 +224,32 @@ def _default_location(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status."""
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
+    except BrokenPipeError:
+        _discard_stdout()
+        return SIGPIPE_STATUS
+    return status
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered cannot be written, and the
+    interpreter would otherwise try again at exit, and complain on stderr."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    problem = zones_problem(args)
+    if problem is not None:
+        print(f"r53emu: {problem}", file=sys.stderr)
+        return USAGE_ERROR
     if args.command == "check":
         return check(args.zones)
     if args.command == "answer":
@@ -250,10 +285,113 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def zones_problem(args: argparse.Namespace) -> str | None:
+    """Why the zones path cannot be loaded at all (a usage error), or None.
+
+    When the path is the default one, the message says so and how to give another: a newcomer
+    running `r53emu serve` in the wrong directory learns about `--zones`.
+    """
+    path: Path = args.zones
+    if path.is_dir() or (path.is_file() and path.suffix in ZONE_SUFFIXES):
+        return None
+    what, shown, origin = "zones path", str(path), ""
+    give = "give r53emu check PATH" if args.command == "check" else "give --zones PATH"
+    if path is args.zones_default and ENV_PREFIX + "ZONES" in os.environ:
+        origin = f" (from {ENV_PREFIX}ZONES; {give})"
+    elif path is args.zones_default:
+        what, origin = "zones directory", f" (the default; {give})"
+        if not path.is_absolute():
+            shown = f".{os.sep}{path}"  # the working directory's, as ./ says
+    if not path.exists():
+        return f"{what} {shown} does not exist{origin}"
+    suffixes = ", ".join(ZONE_SUFFIXES)
+    return f"{shown} is neither a zones directory nor a zone file ({suffixes}){origin}"
+
+
+class ProgressLine:
+    """Progress on standard error: on a terminal one line, rewritten in place after a carriage
+    return; elsewhere (a log file, a pipe) one line per update."""
+
+    def __init__(self) -> None:
+        self._terminal = sys.stderr.isatty()
+        self._width = 0  # of the line on the terminal, to blank out what a shorter one leaves
+
+    def show(self, line: str) -> None:
+        if self._terminal:
+            sys.stderr.write("\r" + line.ljust(self._width))
+            self._width = max(self._width, len(line))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        if self._terminal and self._width:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+class LoadProgress:
+    """`load_catalog`'s progress callback: `loading zones: 412 files, 61,000 record sets, 2.1 s`.
+
+    Shown once loading has taken more than `PROGRESS_AFTER` seconds, then at most once per that
+    many seconds, and a last time by `done` if the counts moved since. A load that is quick
+    shows nothing.
+    """
+
+    def __init__(
+        self, show: Callable[[str], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._show = show
+        self._clock = clock
+        self._started = clock()
+        self._shown_at: float | None = None
+        self._counts = (0, 0)
+        self._shown_counts = (0, 0)
+
+    def __call__(self, files: int, record_sets: int) -> None:
+        self._counts = (files, record_sets)
+        now = self._clock()
+        if now - self._started < PROGRESS_AFTER:
+            return
+        if self._shown_at is not None and now - self._shown_at < PROGRESS_AFTER:
+            return
+        self._emit(now)
+
+    def done(self) -> None:
+        if self._shown_at is not None and self._counts != self._shown_counts:
+            self._emit(self._clock())
+
+    def _emit(self, now: float) -> None:
+        files, record_sets = self._counts
+        plural = "" if files == 1 else "s"
+        self._show(
+            f"loading zones: {files:,} file{plural}, {record_sets:,} record sets, "
+            f"{now - self._started:.1f} s"
+        )
+        self._shown_at = now
+        self._shown_counts = self._counts
+
+
+@contextmanager
+def load_progress(
+    show: Callable[[str], None], end: Callable[[], None] = lambda: None
+) -> Iterator[LoadProgress]:
+    """A `LoadProgress` for one load; its last line is shown (and `end` called) however the
+    load ends, so that errors print below it."""
+    progress = LoadProgress(show)
+    try:
+        yield progress
+    finally:
+        progress.done()
+        end()
+
+
 def check(directory: Path) -> int:
     """Print every error and exit 1, or one summary line per zone and exit 0."""
+    line = ProgressLine()
     try:
-        catalog = load_catalog(directory)
+        with load_progress(line.show, line.end) as progress:
+            catalog = load_catalog(directory, progress=progress)
     except ZoneLoadError as exc:
         for error in exc.errors:
             print(error)
@@ -288,11 +426,11 @@ def interval_notes(catalog: Catalog) -> list[str]:
 
 async def serve(config: ServerConfig) -> int:
     """Run until SIGINT or SIGTERM; 1 when zones or the address are unusable."""
-    server = R53Emu(config)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    # Before start(): the UDP listener answers while the TCP one is still being bound, so a
-    # client (or `docker stop`) can see the server up and signal it before start() returns.
+    # Before loading and start(): the UDP listener answers while the TCP one is still being
+    # bound, so a client (or `docker stop`) can see the server up and signal it before start()
+    # returns. Loading does not let the loop run, so no handler runs before `server` is made.
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     reloads: set[asyncio.Task[None]] = set()
@@ -305,16 +443,25 @@ async def serve(config: ServerConfig) -> int:
 
     loop.add_signal_handler(signal.SIGHUP, reload_on_hangup)
     try:
-        await server.start()
+        # Loaded here rather than by start(), to show the progress of a large load.
+        with load_progress(lambda line: logger.info("%s", line)) as progress:
+            catalog = load_catalog(config.zones, progress=progress)
     except ZoneLoadError as exc:
         for error in exc.errors:
             logger.error("%s", error)
         logger.error("not started: %d error(s) in %s", len(exc.errors), config.zones)
         return 1
+    server = R53Emu(config, catalog)
+    del catalog  # once reloaded, the first zones are garbage
+    try:
+        await server.start()
     except (BindError, ValueError, OSError) as exc:  # ValueError: the --geoip-db file is
         logger.error("%s", exc)  # unusable; OSError: the query log cannot be opened
         return 1
-    for line in server.describe():
+    # start() keeps the catalog it was given; it is in service now, and must not outlive a
+    # reload (a second copy of every zone).
+    server._catalog = None
+    for line in startup_lines(server):
         logger.info("%s", line)
     if server.catalog.zones:
         logger.info("try: %s", dig_hint(server))
@@ -328,6 +475,19 @@ async def serve(config: ServerConfig) -> int:
     logger.info("shutting down")
     await server.stop()
     return 0
+
+
+def startup_lines(server: R53Emu) -> list[str]:
+    """`server.describe()`, with one summary line instead of a line per zone when there are
+    more than `ZONE_LINES_UP_TO` zones: `serving 412 zones, 100,000 record sets from zones`."""
+    lines = server.describe()
+    zones = server.catalog.zones
+    if len(zones) <= ZONE_LINES_UP_TO:
+        return lines
+    record_sets = sum(zone.record_set_count for zone in zones.values())
+    where = server.config.zones
+    summary = f"serving {len(zones):,} zones, {record_sets:,} record sets from {where}"
+    return [summary, *lines[len(zones) :]]  # describe() lists the zones first, one line each
 
 
 def dig_hint(server: R53Emu) -> str:

@@ -3,7 +3,8 @@
 The fields are those of Route 53's DNS query logging, in its order (version, timestamp, hosted
 zone id, query name, query type, response code, protocol, edge location, resolver IP, EDNS
 client subnet), as JSON keys, plus what r53emu knows that Route 53 doesn't log: the hosted
-zone's name, the routing policy and the set identifiers chosen. Example:
+zone's name, the routing policy and the set identifiers chosen (none for simple routing, whose
+record sets have no SetIdentifier). Example:
 
     {"version": "1.100000", "timestamp": "2026-11-24T12:00:00.123Z",
      "hosted_zone_id": "Z0EXAMPLETEST", "zone": "example.test.",
@@ -13,11 +14,18 @@ zone's name, the routing policy and the set identifiers chosen. Example:
 
 Route 53 writes the query name without the final dot and "-" for an absent subnet; JSON uses
 null for absent values instead.
+
+A query log that cannot be written (standard output piped to a reader that has gone, a full
+disk) is given up with one warning: the server goes on answering.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
+import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -25,8 +33,11 @@ from r53emu.answer.explain import RCODE_NAMES, type_name
 from r53emu.model import names
 from r53emu.server.queryevents import QueryEvent
 
+logger = logging.getLogger("r53emu")
+
 LOG_FORMAT_VERSION = "1.100000"  # the version field Route 53's query logs carry
 EDGE_LOCATION = "r53emu"
+SIMPLE = "simple"  # the one policy whose record sets have no SetIdentifier
 
 
 def log_record(event: QueryEvent) -> dict[str, Any]:
@@ -45,8 +56,20 @@ def log_record(event: QueryEvent) -> dict[str, Any]:
         "resolver_ip": event.client_ip,
         "edns_client_subnet": event.client_subnet,
         "policy": event.policy,
-        "set_identifiers": list(event.set_identifiers),
+        "set_identifiers": set_identifiers(event),
     }
+
+
+def set_identifiers(event: QueryEvent) -> list[str]:
+    """The SetIdentifiers the policy of the name asked for chose: none under simple routing.
+
+    The event carries what the policy chose as the explanation names it, which for simple
+    routing is the record values (or `alias to ...`); every record set of any other policy has
+    a set identifier (the loader requires one), and is named by it.
+    """
+    if event.policy == SIMPLE:
+        return []
+    return list(event.set_identifiers)
 
 
 class QueryLog:
@@ -54,7 +77,27 @@ class QueryLog:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self.given_up = False  # a write failed: nothing more is written
 
     def observe(self, event: QueryEvent) -> None:
-        self.stream.write(json.dumps(log_record(event), separators=(", ", ": ")) + "\n")
-        self.stream.flush()
+        if self.given_up:
+            return
+        try:
+            self.stream.write(json.dumps(log_record(event), separators=(", ", ": ")) + "\n")
+            self.stream.flush()
+        except OSError as exc:  # raised here, it would lose the query its answer
+            self._give_up(exc)
+
+    def _give_up(self, exc: OSError) -> None:
+        self.given_up = True
+        where = "standard output" if self.stream is sys.stdout else getattr(self.stream, "name", "")
+        logger.warning("query log: cannot write to %s (%s); no more queries are logged", where, exc)
+        if isinstance(exc, BrokenPipeError):
+            # What is still buffered would be written, and fail again, at exit: send it nowhere.
+            with contextlib.suppress(OSError, ValueError):  # ValueError: a stream without fd
+                target = self.stream.fileno()
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, target)
+                finally:
+                    os.close(devnull)

@@ -10,7 +10,10 @@ from r53emu.zonefiles.sourcefile import LineDict, LineList
 
 @dataclass(frozen=True, slots=True)
 class ZoneError:
-    """One problem in a zone file, shown as `zones/shop.yaml:14: record_sets[3].ttl: ...`."""
+    """One problem in a zone file, shown as `zones/shop.yaml:14: record_sets[3].ttl: ...`.
+
+    Line 0 means no line (a problem with a whole file or directory), shown `zones: does not exist`.
+    """
 
     file: str
     line: int
@@ -18,7 +21,7 @@ class ZoneError:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
+        where = f"{self.file}:{self.line}" if self.line > 0 else self.file
         return (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )

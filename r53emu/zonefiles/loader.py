@@ -1,16 +1,16 @@
-"""The zones directory -> a validated `Catalog`, or every error at once.
+"""The zones directory (or one zone file) -> a validated `Catalog`, or every error at once.
 
 Reads every `*.yaml`, `*.yml` and `*.json` file of a directory (not recursive), as zone-format.md
-describes. YAML files with `zone:` are hosted zones; JSON files hold `aws route53
-list-resource-record-sets` output. Any YAML file may also carry the account-level sections
-(`accountfile`): they are read from every file first, since record sets of any zone reference
-them (health checks, CIDR collections).
+describes; one such file given instead of a directory is read alone. YAML files with `zone:` are
+hosted zones; JSON files hold `aws route53 list-resource-record-sets` output. Any YAML file may
+also carry the account-level sections (`accountfile`): they are read from every file first,
+since record sets of any zone reference them (health checks, CIDR collections).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,6 +40,9 @@ _ZONE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 ZONE_SUFFIXES = (".yaml", ".yml", ".json")
 _T = TypeVar("_T")
 
+# Told (files read so far, record sets so far) after each file: see `load_catalog`.
+Progress = Callable[[int, int], None]
+
 
 def zone_files(directory: Path) -> list[Path]:
     """The zone files of a directory, in name order."""
@@ -59,25 +62,44 @@ class ZoneFile:
     zone: Zone | None
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Load every zone file of `directory`; raise `ZoneLoadError` listing every problem.
+def load_catalog(directory: Path, *, progress: Progress | None = None) -> Catalog:
+    """Load every zone file of `directory` (or the one zone file it names); raise
+    `ZoneLoadError` listing every problem.
 
     Errors are listed file by file, each file's in line order. The cyclic garbage collector
     is paused meanwhile (`r53emu.zonefiles.gcpause`).
+
+    `progress`, if given, is called after each file with (files read so far, record sets so
+    far): every file is read first (record sets stay 0: the account sections of all files are
+    needed before any zone is built), then each file's zone is built, counting its record sets.
+    The caller decides what, if anything, to show.
     """
     with collector_paused():
-        return _load_catalog(directory)
+        return _load_catalog(directory, progress or _no_progress)
 
 
-def _load_catalog(directory: Path) -> Catalog:
-    if not directory.is_dir():
-        raise ZoneLoadError([ZoneError(str(directory), 0, "", "is not a directory")])
+def _no_progress(files: int, record_sets: int) -> None:
+    pass
+
+
+def _load_catalog(directory: Path, progress: Progress) -> Catalog:
+    if directory.is_file() and directory.suffix in ZONE_SUFFIXES:
+        paths = [directory]
+    elif directory.is_dir():
+        paths = zone_files(directory)
+    else:
+        problem = (
+            "does not exist"
+            if not directory.exists()
+            else f"is neither a directory nor a zone file ({', '.join(ZONE_SUFFIXES)})"
+        )
+        raise ZoneLoadError([ZoneError(str(directory), 0, "", problem)])
     errors: list[ZoneError] = []
     account = AccountSections()
     documents: list[tuple[Path, LineDict]] = []
-    paths = zone_files(directory)
-    for path in paths:
+    for read, path in enumerate(paths, start=1):
         document = read_document(path, errors)
+        progress(read, 0)
         if document is None:
             continue
         documents.append((path, document))
@@ -87,9 +109,13 @@ def _load_catalog(directory: Path) -> Catalog:
     refs = account.refs()
     zones: dict[Name, Zone] = {}
     defined: dict[Name, Source] = {}
+    built = 0  # record sets of the zones built so far
     for path, document in _handed_out(documents):
         loaded = zone_of_document(path, document, refs, errors)
         del document  # a file's values are garbage once its zone is built
+        if loaded is not None and loaded.zone is not None and loaded.name not in defined:
+            built += loaded.zone.record_set_count
+        progress(len(paths), built)
         if loaded is None:
             continue
         if loaded.name in defined:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.helpers import REPO, write_zones
+from tests.support.serving import clean_env
 
 ZONE = """
     zone: explain.test
@@ -20,13 +21,16 @@ ZONE = """
 """
 
 
-def run_answer(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run_answer(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "r53emu", "answer", *args],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=cwd,
+        env=env,
     )
 
 
@@ -112,3 +116,22 @@ def test_answer_rejects_bad_input(tmp_path: Path) -> None:
     bad_location = run_answer("explain.test", "A", "--zones", str(good), "--default-location", "XX")
     assert bad_location.returncode == 2
     assert "XX" in bad_location.stderr
+
+
+def test_answer_reads_a_single_zone_file(tmp_path: Path) -> None:
+    """`--zones` may name one zone file instead of a directory."""
+    zones = write_zones(tmp_path / "zones", {"explain.yaml": ZONE, "other.yaml": "zone: o.test\n"})
+    data = answer_json(zones / "explain.yaml", "www.explain.test", "A")
+    assert data["rcode"] == "NOERROR"
+    assert data["zone"] == "explain.test."
+    assert answer_json(zones / "explain.yaml", "o.test", "SOA")["rcode"] == "REFUSED"
+
+
+def test_answer_without_zones_names_the_default(tmp_path: Path) -> None:
+    """Run where there is no ./zones: a usage error naming the default and `--zones`."""
+    result = run_answer("www.explain.test", "A", cwd=tmp_path, env=clean_env())
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "r53emu: zones directory ./zones does not exist (the default; give --zones PATH)\n"
+    )

@@ -1,8 +1,9 @@
-"""`r53emu check [DIR]` through the installed console script.
+"""`r53emu check [PATH]` through the installed console script.
 
 Clean zones: one summary line per zone (name, id, record-set count, file) and exit 0. Broken
-zones: every error as `file:line: field: message` and exit 1. The directory defaults to
-`$R53EMU_ZONES`, else `zones/`.
+zones: every error as `file:line: field: message` and exit 1. PATH is a zones directory or one
+zone file; it defaults to `$R53EMU_ZONES`, else `zones/`; one that does not exist is a usage
+error (exit 2).
 """
 
 from __future__ import annotations
@@ -137,11 +138,66 @@ def test_directory_defaults_to_zones_in_the_working_directory(tmp_path: Path) ->
     )
 
 
-def test_missing_directory_is_an_error(tmp_path: Path) -> None:
-    """A directory that does not exist is reported and the status is 1."""
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    """A path that does not exist is a usage error (2): one line on stderr, no `:0:`."""
     result = run_check(str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == f"r53emu: zones path {tmp_path / 'nowhere'} does not exist\n"
+
+
+def test_missing_default_directory_names_the_default(tmp_path: Path) -> None:
+    """Without a path, a missing ./zones is reported as the default, with how to give one."""
+    result = run_check(cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "r53emu: zones directory ./zones does not exist (the default; give r53emu check PATH)\n"
+    )
+
+
+def test_missing_directory_from_r53emu_zones_names_the_variable(tmp_path: Path) -> None:
+    """A missing path that came from R53EMU_ZONES says so."""
+    result = run_check(cwd=tmp_path, env={"R53EMU_ZONES": str(tmp_path / "gone")})
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"r53emu: zones path {tmp_path / 'gone'} does not exist "
+        "(from R53EMU_ZONES; give r53emu check PATH)\n"
+    )
+
+
+def test_single_zone_file_is_checked_alone(tmp_path: Path) -> None:
+    """A zone file instead of a directory: its zone is summarized, the files beside it ignored."""
+    zones = write(tmp_path / "zones", CLEAN)
+    result = run_check(str(zones / "b.yaml"), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == f"example.org. Z0EXAMPLEORG: 4 record sets ({zones / 'b.yaml'})\n"
+    relative = run_check("zones/example.net.json", cwd=tmp_path)  # named after its zone
+    assert relative.returncode == 0, relative.stdout + relative.stderr
+    assert relative.stdout == (
+        f"example.net. {apexdefaults.zone_id('example.net.')}: 3 record sets "
+        "(zones/example.net.json)\n"
+    )
+
+
+def test_single_zone_file_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    """Errors in a zone file given alone read as in a directory: `file:line: field: message`."""
+    zones = write(tmp_path / "zones", {"bad.yaml": "zone: example.com\nttl: -1\n"})
+    result = run_check(str(zones / "bad.yaml"), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout == f"{tmp_path / 'nowhere'}:0: is not a directory\n"
+    assert result.stdout == f"{zones / 'bad.yaml'}:2: ttl: -1 is not in 0..2147483647\n"
+    assert result.stderr.strip() == f"1 error(s) in {zones / 'bad.yaml'}"
+
+
+def test_a_file_that_is_no_zone_file_is_a_usage_error(tmp_path: Path) -> None:
+    """Only *.yaml, *.yml and *.json files are zone files."""
+    zones = write(tmp_path / "zones", CLEAN)
+    result = run_check(str(zones / "notes.txt"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"r53emu: {zones / 'notes.txt'} is neither a zones directory nor a zone file "
+        "(.yaml, .yml, .json)\n"
+    )
 
 
 def test_bundled_zones_pass_check(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import re
 import shutil
@@ -475,3 +476,146 @@ def test_sigterm_closes_idle_tcp_clients_at_once(serve: StartServe, alpha_dir: P
         assert elapsed < 5.0  # the idle timeout is 10 s, `docker stop`'s grace period too
     assert "shutting down" in server.output
     assert "Traceback" not in server.output
+
+
+# --- the zones path ---------------------------------------------------------------------------
+
+
+def test_a_single_zone_file_is_served_and_reloaded(serve: StartServe, tmp_path: Path) -> None:
+    """`--zones FILE` serves that file alone (not the files beside it); SIGHUP reads it again."""
+    zones = write_zones(tmp_path / "zones", {"alpha.yaml": ALPHA, "beta.yaml": BETA})
+    alpha = zones / "alpha.yaml"
+    server = serve(
+        [*R53EMU, "serve", "--zones", str(alpha), "--port", "0", "--no-watch"], clean_env()
+    )
+    address = server.wait_listening()
+    assert Path(server.wait_for_line(r"zone alpha\.test\. .* from (.+)$").group(1)) == alpha
+    assert www_addresses(address, "www.alpha.test") == {"192.0.2.10", "192.0.2.11"}
+    assert query(address, "www.beta.test", "A").rcode() == dns.rcode.REFUSED
+    alpha.write_text(textwrap.dedent(ALPHA).replace("192.0.2.11", "192.0.2.12"), encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    server.wait_for_line(rf"reloaded {re.escape(str(alpha))}: 1 zone\(s\)")
+    assert www_addresses(address, "www.alpha.test") == {"192.0.2.10", "192.0.2.12"}
+    assert server.stop() == 0
+
+
+def test_missing_default_zones_is_a_usage_error_naming_the_default(tmp_path: Path) -> None:
+    """No ./zones where `serve` runs: exit 2 with one line naming the default and `--zones`."""
+    result = run_serve([], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "r53emu: zones directory ./zones does not exist (the default; give --zones PATH)\n"
+    )
+
+
+def test_missing_zones_path_is_a_usage_error(tmp_path: Path) -> None:
+    """A `--zones` path that does not exist: exit 2, said in one line, no traceback."""
+    result = run_serve(["--zones", str(tmp_path / "nowhere"), "--port", "0"])
+    assert result.returncode == 2
+    assert result.stderr == f"r53emu: zones path {tmp_path / 'nowhere'} does not exist\n"
+
+
+def test_reload_of_a_removed_directory_says_so_without_a_line_number(
+    serve: StartServe, alpha_dir: Path
+) -> None:
+    """An error about a whole directory reads `DIR: message`, not `DIR:0: message`."""
+    server = serve(
+        [*R53EMU, "serve", "--zones", str(alpha_dir), "--port", "0", "--no-watch"], clean_env()
+    )
+    address = server.wait_listening()
+    shutil.rmtree(alpha_dir)
+    server.process.send_signal(signal.SIGHUP)
+    server.wait_for_line(r"reload refused")
+    assert f"r53emu: reload: {alpha_dir}: does not exist" in server.lines
+    assert ":0:" not in server.output
+    assert www_addresses(address, "www.alpha.test") == {"192.0.2.10", "192.0.2.11"}
+    assert server.stop() == 0
+
+
+# --- many zones -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [20, 21])
+def test_more_than_20_zones_are_summarized_in_one_line(
+    serve: StartServe, tmp_path: Path, count: int
+) -> None:
+    """Up to 20 zones get a line each at startup; more get one `serving N zones` line."""
+    zones = write_zones(
+        tmp_path / "zones", {f"z{i:02d}.yaml": f"zone: z{i:02d}.test\n" for i in range(count)}
+    )
+    server = serve([*R53EMU, "serve", "--zones", str(zones), "--port", "0"], clean_env())
+    server.wait_listening()
+    zone_lines = [line for line in server.lines if line.startswith("r53emu: zone ")]
+    if count == 20:
+        assert len(zone_lines) == 20
+        assert not any("serving" in line for line in server.lines)
+    else:
+        assert zone_lines == []
+        assert f"r53emu: serving 21 zones, 42 record sets from {zones}" in server.lines
+    assert server.stop() == 0
+
+
+# --- the query log ----------------------------------------------------------------------------
+
+LOGGED = """\
+    zone: logged.test
+    ttl: 60
+    record_sets:
+      - {name: www, type: A, records: [192.0.2.1]}
+      - {name: "@", type: A, alias: {name: www.logged.test.}}
+      - {name: api, type: A, records: [192.0.2.7], set_identifier: blue,
+         weighted_routing_policy: {weight: 1}}
+      - {name: api, type: A, records: [192.0.2.8], set_identifier: green,
+         weighted_routing_policy: {weight: 0}}
+"""
+
+
+def test_query_log_lists_set_identifiers_only_for_routed_record_sets(
+    serve: StartServe, tmp_path: Path
+) -> None:
+    """Simple record sets have no SetIdentifier: `set_identifiers` is [] for them (not values)."""
+    zones = write_zones(tmp_path / "zones", {"logged.yaml": LOGGED})
+    log = tmp_path / "queries.log"
+    argv = [*R53EMU, "serve", "--zones", str(zones), "--port", "0", "--query-log", str(log)]
+    server = serve(argv, clean_env())
+    address = server.wait_listening()  # its readiness query is logged too: REFUSED, no policy
+    for name in ("www.logged.test", "logged.test", "api.logged.test"):
+        assert query(address, name, "A").rcode() == dns.rcode.NOERROR
+    assert server.stop() == 0
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    logged = [(r["query_name"], r["policy"], r["set_identifiers"]) for r in records[-3:]]
+    assert logged == [
+        ("www.logged.test", "simple", []),
+        ("logged.test", "simple", []),  # an alias (to a simple record set) is simple routing
+        ("api.logged.test", "weighted", ["blue"]),
+    ]
+
+
+def test_query_log_to_a_closed_stdout_warns_once_and_answers_on(
+    tmp_path: Path, alpha_dir: Path
+) -> None:
+    """`--query-log -` whose reader has gone (`| head -1` ended): queries are still answered."""
+    stderr = tmp_path / "stderr.log"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    with stderr.open("w") as err:
+        argv = ["serve", "--zones", str(alpha_dir), "--port", "0", "--query-log", "-"]
+        process = subprocess.Popen(
+            [*R53EMU, *argv], stdout=write_end, stderr=err, env=clean_env(), text=True
+        )
+    os.close(write_end)
+    try:
+        deadline = time.monotonic() + 30
+        while not (found := re.search(r"listening on 127\.0\.0\.1:(\d+)", stderr.read_text())):
+            assert process.poll() is None, stderr.read_text()
+            assert time.monotonic() < deadline, stderr.read_text()
+            time.sleep(0.05)
+        address = ("127.0.0.1", int(found.group(1)))
+        for _ in range(3):
+            assert www_addresses(address, "www.alpha.test") == {"192.0.2.10", "192.0.2.11"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    log = stderr.read_text()
+    assert log.count("query log: cannot write to standard output") == 1
+    assert "Traceback" not in log
