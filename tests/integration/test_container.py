@@ -4,8 +4,9 @@ and entrypoint in a clean virtualenv that serves a mounted zones directory.
 The replay follows the Dockerfile instruction by instruction: COPY (honouring .dockerignore) into
 a stand-in root filesystem, RUN pip commands with the virtualenv's pip from the WORKDIR, ENV for
 every later step, then the ENTRYPOINT and the HEALTHCHECK. Only what cannot apply here is
-changed: the port (a free one, not 53) and the zones directory (a temporary one standing in for
-the volume a user mounts over /zones).
+changed: the ports (free ones, not 53 and 8053), the zones directory (a temporary one standing in
+for the volume a user mounts over /zones), /usr/local (the virtualenv), and the server's process
+id, which the health check finds as PID 1 in a container and is told here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import re
 import shlex
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -26,6 +29,7 @@ import dns.flags
 import dns.rcode
 import pytest
 
+from r53emu.cli import build_parser
 from tests.support.helpers import REPO, query, rrset_texts, write_zones
 from tests.support.serving import ServeProcess
 
@@ -225,7 +229,94 @@ def test_admin_api_listens_on_all_interfaces_port_8053(image: Image) -> None:
     assert image.env["R53EMU_ADMIN_PORT"] == "8053"
     assert "8053/tcp" in image.exposed
     assert image.healthcheck is not None
-    assert "/healthz" in " ".join(image.healthcheck.command)
+    assert image.healthcheck.command == ["r53emu-healthcheck"]
+    assert "/healthz" in HEALTHCHECK_SCRIPT.read_text(encoding="utf-8")
+
+
+HEALTHCHECK_SCRIPT = REPO / "scripts" / "container-healthcheck"
+
+
+def seconds(duration: str) -> float:
+    """A Docker duration (`30s`, `1m30s`, `500ms`) in seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6, "ns": 1e-9}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)", duration)
+    assert parts, duration
+    assert "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def test_healthcheck_starts_checking_at_once_and_copies_its_script(image: Image) -> None:
+    """During the start period the check runs every second or two (not after a first 30 s
+    interval); its timeout leaves the script its own 3 s; the script is copied in, executable,
+    onto the PATH of the image (/usr/local/bin)."""
+    check = image.healthcheck
+    assert check is not None
+    options = {name: seconds(value) for name, value in check.options.items() if name != "retries"}
+    assert options["start-interval"] <= 2
+    assert options["start-period"] >= 10  # a slow start is not counted against the container
+    assert options["timeout"] > 3
+    copies = [i.text for i in image.of("COPY")]
+    assert "scripts/container-healthcheck /usr/local/bin/r53emu-healthcheck" in copies
+    assert HEALTHCHECK_SCRIPT.stat().st_mode & stat.S_IXOTH, "Docker COPY keeps the mode"
+    assert HEALTHCHECK_SCRIPT.read_text(encoding="utf-8").startswith("#!/usr/bin/env python3\n")
+
+
+def load_healthcheck_script() -> object:
+    """The script as a module (it has no .py suffix, so by an explicit loader)."""
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("container_healthcheck", str(HEALTHCHECK_SCRIPT))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def test_healthcheck_script_knows_every_serve_flag() -> None:
+    """The script's flag table is `r53emu serve`'s: it skips every flag's value correctly and
+    resolves abbreviations (`--admin-p 9000`) among the same flags argparse does."""
+    script = load_healthcheck_script()
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    serve = subparsers.choices["serve"]  # type: ignore[index]
+    flags = {s for a in serve._actions for s in a.option_strings if s not in ("-h", "--help")}
+    switches = {
+        s for a in serve._actions for s in a.option_strings if a.nargs == 0 and s != "--help"
+    } - {"-h"}
+    assert set(script.VALUE_FLAGS) | set(script.SWITCH_FLAGS) == flags  # type: ignore[attr-defined]
+    assert set(script.SWITCH_FLAGS) == switches  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("environ", "flags", "expected"),
+    [
+        ({}, [], {"address": "127.0.0.1", "port": "53", "admin_port": "8053", "no_admin": "false"}),
+        (
+            {"R53EMU_ADMIN_PORT": "9000", "R53EMU_PORT": "5353"},
+            [],
+            {"admin_port": "9000", "port": "5353"},
+        ),
+        ({"R53EMU_ADMIN_PORT": "9000"}, ["--admin-port", "9100"], {"admin_port": "9100"}),
+        (
+            {},
+            ["--admin-port=9100", "--admin-addr", "::"],
+            {"admin_port": "9100", "admin_address": "::"},
+        ),
+        ({}, ["--seed", "--port", "--port", "5300"], {"port": "5300"}),  # --seed's value is skipped
+        ({"R53EMU_NO_ADMIN": "yes"}, [], {"no_admin": "yes"}),
+        ({}, ["--no-adm", "--log-level", "DEBUG"], {"no_admin": "true"}),
+        ({}, ["--no", "--admin", "1"], {"no_admin": "false", "admin_port": "8053"}),  # ambiguous
+    ],
+)
+def test_healthcheck_script_reads_variables_then_flags(
+    environ: dict[str, str], flags: list[str], expected: dict[str, str]
+) -> None:
+    """Defaults, then R53EMU_* variables, then the flags after the entrypoint, as r53emu does."""
+    script = load_healthcheck_script()
+    found = script.settings(environ, flags)  # type: ignore[attr-defined]
+    assert {key: found[key] for key in expected} == expected
 
 
 def test_install_is_cache_friendly_and_leaves_no_pip_cache(image: Image) -> None:
@@ -287,9 +378,10 @@ def test_dockerignore_sends_only_what_the_build_copies() -> None:
     """The build context keeps the package, zones and metadata, never caches or local state."""
     patterns = read_dockerignore()
     kept = ["pyproject.toml", "README.md", "r53emu/app.py", "r53emu/routing/simple.py"]
-    kept += ["zones/example.test.yaml", "zones/example.org.json"]
+    kept += ["zones/example.test.yaml", "zones/example.org.json", "scripts/container-healthcheck"]
     dropped = [
         ".venv/bin/python",
+        "scripts/serve",
         ".git/HEAD",
         "tests/support/helpers.py",
         "r53emu/__pycache__/a.pyc",
@@ -318,8 +410,11 @@ class Replay:
     env: dict[str, str] = field(default_factory=dict)
 
     def path(self, container_path: str) -> Path:
-        """Where a container path lives here (relative paths are from the WORKDIR)."""
+        """Where a container path lives here (relative paths are from the WORKDIR; /usr/local,
+        where the image's Python installs, is the virtualenv)."""
         absolute = self.workdir / container_path
+        if absolute.is_relative_to("/usr/local"):
+            return self.venv / absolute.relative_to("/usr/local")
         return self.rootfs / absolute.relative_to("/")
 
     @property
@@ -425,24 +520,40 @@ MOUNTED_ZONE = """\
 """
 
 
-def healthcheck(replay: Replay, check: Healthcheck, env: Mapping[str, str]) -> int:
-    """Run the HEALTHCHECK command as Docker would inside the container; its exit code."""
+@dataclass(frozen=True)
+class CheckResult:
+    code: int
+    output: str
+
+
+def healthcheck(
+    replay: Replay, check: Healthcheck, env: Mapping[str, str], server: ServeProcess
+) -> CheckResult:
+    """Run the HEALTHCHECK command as Docker would inside the container: with the container's
+    environment, from the WORKDIR. In the container the server is PID 1; here it is told."""
     argv = [shutil.which(check.command[0], path=env["PATH"]) or check.command[0]]
     result = subprocess.run(
         [*argv, *check.command[1:]],
-        env=dict(env),
+        env={**env, "R53EMU_HEALTHCHECK_PID": str(server.process.pid)},
         cwd=replay.path("."),
         capture_output=True,
         text=True,
         timeout=30,
     )
-    return result.returncode
+    return CheckResult(result.returncode, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="module")
+def built(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Replay:
+    """The replayed image, built once for the module's tests (a virtualenv install)."""
+    return replay_build(image, tmp_path_factory.mktemp("image"))
 
 
 @pytest.mark.slow
-def test_replayed_image_serves_the_mounted_zones(image: Image, tmp_path: Path) -> None:
+def test_replayed_image_serves_the_mounted_zones(
+    image: Image, built: Replay, tmp_path: Path
+) -> None:
     """The Dockerfile's install and entrypoint, run in a clean venv, serve a mounted /zones."""
-    built = replay_build(image, tmp_path)
     # The build installed r53emu into the venv from the copied sources, not from this checkout.
     located = subprocess.run(
         [str(built.bin / "python"), "-c", "import r53emu; print(r53emu.__file__)"],
@@ -462,9 +573,7 @@ def test_replayed_image_serves_the_mounted_zones(image: Image, tmp_path: Path) -
         {"R53EMU_PORT": "0", "R53EMU_ADMIN_PORT": "0", "R53EMU_ZONES": str(mounted)}
     )
     assert env["R53EMU_ADDRESS"] == "0.0.0.0"  # kept from the Dockerfile
-    program = shutil.which(image.command[0], path=env["PATH"])
-    assert program is not None
-    assert Path(program).is_relative_to(built.venv)
+    program = entrypoint_program(image, env)
     server = ServeProcess([program, *image.command[1:]], env, cwd=built.path("."))
     try:
         host, port = server.wait_listening()
@@ -480,14 +589,93 @@ def test_replayed_image_serves_the_mounted_zones(image: Image, tmp_path: Path) -
         # The mount replaces the bundled zones: they are not served.
         assert query(("127.0.0.1", port), "www.example.test", "A").rcode() == dns.rcode.REFUSED
         admin = server.wait_for_line(r"admin API on http://0\.0\.0\.0:(\d+)/")
-        if image.healthcheck is not None:
-            # In the container the ports are 53 and 8053; here they are free ones.
-            checking = {**env, "R53EMU_PORT": str(port), "R53EMU_ADMIN_PORT": admin.group(1)}
-            assert healthcheck(built, image.healthcheck, checking) == 0
+        assert image.healthcheck is not None
+        # In the container the ports are 53 and 8053; here they are the free ones picked.
+        checking = {**env, "R53EMU_PORT": str(port), "R53EMU_ADMIN_PORT": admin.group(1)}
+        result = healthcheck(built, image.healthcheck, checking, server)
+        assert result.code == 0, result.output
         assert server.stop(signal.SIGTERM) == 0
         assert "shutting down" in server.output
         assert "Traceback" not in server.output
-        if image.healthcheck is not None:
-            assert healthcheck(built, image.healthcheck, checking) != 0  # nothing answers now
+        result = healthcheck(built, image.healthcheck, checking, server)
+        assert result.code != 0, result.output  # nothing answers now
+    finally:
+        server.kill()
+
+
+def entrypoint_program(image: Image, env: Mapping[str, str]) -> str:
+    """The ENTRYPOINT's program as the container's PATH finds it: the replay's virtualenv."""
+    program = shutil.which(image.command[0], path=env["PATH"])
+    assert program is not None
+    assert Path(program).is_relative_to(Path(env["PATH"].split(os.pathsep)[0]).parent)
+    return program
+
+
+def unused_port() -> int:
+    """A port free for both UDP and TCP on every interface (as r53emu binds it in the image),
+    at the time of asking."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("0.0.0.0", 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("0.0.0.0", port))
+                except OSError:
+                    continue
+        return port
+
+
+# Each case: the container's environment beyond the image's ENV, the flags after the image name
+# (`docker run r53emu FLAGS`), and what the check must have asked. `{dns}`, `{admin}` and
+# `{closed}` are free ports picked for the case; `{closed}` has nothing listening on it, so a check
+# that read it instead of the port really in use fails.
+HEALTH_CASES = {
+    "admin port from R53EMU_ADMIN_PORT": (
+        {"R53EMU_PORT": "{dns}", "R53EMU_ADMIN_PORT": "{admin}"},
+        [],
+        "http://127.0.0.1:{admin}/healthz: 200",
+    ),
+    "admin port and address from flags over the variables": (
+        {"R53EMU_PORT": "{dns}", "R53EMU_ADMIN_PORT": "{closed}", "R53EMU_ADMIN_ADDRESS": "::"},
+        ["--admin-port={admin}", "--admin-address", "127.0.0.1"],
+        "http://127.0.0.1:{admin}/healthz: 200",
+    ),
+    "no admin from R53EMU_NO_ADMIN: a DNS query": (
+        {"R53EMU_PORT": "{dns}", "R53EMU_NO_ADMIN": "true"},
+        [],
+        "DNS 127.0.0.1 port {dns}: reply with rcode 5",
+    ),
+    "no admin and the DNS port from flags": (
+        {"R53EMU_PORT": "{closed}"},
+        ["--no-admin", "--port", "{dns}"],
+        "DNS 127.0.0.1 port {dns}: reply with rcode 5",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("environ", "flags", "asked"), HEALTH_CASES.values(), ids=HEALTH_CASES)
+def test_replayed_healthcheck_follows_the_servers_configuration(
+    image: Image, built: Replay, environ: dict[str, str], flags: list[str], asked: str
+) -> None:
+    """The HEALTHCHECK passes against the replayed server wherever its admin API or DNS
+    listener is configured (variables, flags, --no-admin), and fails once it has stopped."""
+    assert image.healthcheck is not None
+    ports = {"dns": unused_port(), "admin": unused_port(), "closed": unused_port()}
+    env = built.image_env({k: v.format(**ports) for k, v in environ.items()})
+    env["R53EMU_ZONES"] = str(built.path("/zones"))  # the bundled zones, copied by the build
+    argv = [entrypoint_program(image, env), *image.command[1:]]
+    server = ServeProcess([*argv, *(f.format(**ports) for f in flags)], env, cwd=built.path("."))
+    try:
+        assert server.wait_listening()[1] == ports["dns"]
+        if "/healthz" in asked:
+            server.wait_for_line(r"admin API on http://")
+        result = healthcheck(built, image.healthcheck, env, server)
+        assert result.code == 0, result.output
+        assert result.output.strip() == asked.format(**ports)
+        assert server.stop(signal.SIGTERM) == 0
+        result = healthcheck(built, image.healthcheck, env, server)
+        assert result.code != 0, result.output
     finally:
         server.kill()
