@@ -383,6 +383,12 @@ def _opt(dnssec_ok: int, subnet: bytes | None, scoped: bool) -> bytes:
     when the location chose the answer, else scope 0 (the query's option as it came)."""
     if subnet is None:
         return _BARE_OPTS[dnssec_ok]
+    return _ecs_opt(dnssec_ok, subnet, scoped)
+
+
+@lru_cache(maxsize=4096)
+def _ecs_opt(dnssec_ok: int, subnet: bytes, scoped: bool) -> bytes:
+    """`_opt` with an ECS option, kept for the subnets that repeat (a few bytes each)."""
     if scoped:
         subnet = subnet[:3] + subnet[2:3] + subnet[4:]
     return reply_opt(bool(dnssec_ok), subnet)
