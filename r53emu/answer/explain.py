@@ -12,8 +12,7 @@ from typing import Any
 import dns.rdatatype
 
 from r53emu.model import names
-from r53emu.model.dnsconstants import RCODE_NAMES as RCODE_NAMES  # re-exported for querylog.py
-from r53emu.model.dnsconstants import type_name as type_name  # re-exported for querylog.py
+from r53emu.model.dnsconstants import RCODE_NAMES, type_name
 from r53emu.model.names import Name
 from r53emu.model.query import Answer, QueryContext, ResourceRecord
 

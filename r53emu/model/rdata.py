@@ -26,7 +26,7 @@ import dns.rdataclass
 import dns.rdatatype
 
 from r53emu.model.catalog import Rdata
-from r53emu.model.dnsconstants import RECORD_TYPES as RECORD_TYPES  # re-exported for cli.py
+from r53emu.model.dnsconstants import RECORD_TYPES
 from r53emu.model.escapes import unescape_at
 from r53emu.model.names import Name
 

@@ -29,8 +29,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from r53emu.answer.explain import RCODE_NAMES, type_name
 from r53emu.model import names
+from r53emu.model.dnsconstants import RCODE_NAMES, type_name
 from r53emu.server.queryevents import QueryEvent
 
 logger = logging.getLogger("r53emu")
