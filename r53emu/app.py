@@ -112,7 +112,8 @@ class R53Emu:
         `ValueError` naming the file or the bad default location), open the query log (raises
         `OSError`), bind (raises `BindError`) and start the admin API (raises `BindError`).
         """
-        catalog = self._catalog or load_catalog(self.config.zones)
+        # A catalog given at construction serves until the first reload, not beyond it.
+        catalog, self._catalog = self._catalog or load_catalog(self.config.zones), None
         self.handler.locator = self._locator(catalog)
         self.handler.catalog = catalog
         try:

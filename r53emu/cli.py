@@ -12,24 +12,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import ipaddress
 import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from r53emu import __version__
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, R53Emu, ServerConfig
 from r53emu.geo.locator import parse_default_location
 from r53emu.model import names
 from r53emu.model.catalog import Catalog, Zone
+from r53emu.model.dnsconstants import TYPE_A
 from r53emu.model.healthtypes import PROBED_TYPES
 from r53emu.model.names import Name
-from r53emu.model.rdata import RECORD_TYPES
 from r53emu.ops.logformat import LOG_FORMATS, configure_logging
 from r53emu.ops.offline import answer_offline
 from r53emu.server.binderrors import BindError
@@ -123,9 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--admin-port",
         type=_port,
-        default=_env("admin_port", str(DEFAULT_ADMIN_PORT)),
-        help="port of the admin HTTP API (default: 8053; 0 picks a free one and prints it; "
-        "env R53EMU_ADMIN_PORT)",
+        default=_env("admin_port", "") or None,  # None: not chosen, DEFAULT_ADMIN_PORT
+        help="port of the admin HTTP API (default: 8053, or a free one when 8053 is in use and "
+        "--port is not 53; 0 picks a free one; env R53EMU_ADMIN_PORT)",
     )
     serve.add_argument(
         "--admin-address",
@@ -265,6 +269,7 @@ def _run(argv: Sequence[str] | None) -> int:
             as_json=args.json,
         )
     configure_logging(args.log_level, args.log_format)
+    admin_port = DEFAULT_ADMIN_PORT if args.admin_port is None else args.admin_port
     config = ServerConfig(
         zones=args.zones,
         address=args.address,
@@ -272,7 +277,9 @@ def _run(argv: Sequence[str] | None) -> int:
         seed=args.seed,
         geoip_db=args.geoip_db,
         default_location=args.default_location,
-        admin_port=None if args.no_admin else args.admin_port,
+        admin_port=None if args.no_admin else admin_port,
+        # A second server for tests (not on port 53) need not fight over the default port.
+        admin_port_fallback=args.admin_port is None and args.port != DEFAULT_PORT,
         admin_address=args.admin_address,
         admin_token=args.admin_token,
         query_log=args.query_log,
@@ -428,9 +435,9 @@ async def serve(config: ServerConfig) -> int:
     """Run until SIGINT or SIGTERM; 1 when zones or the address are unusable."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    # Before loading and start(): the UDP listener answers while the TCP one is still being
-    # bound, so a client (or `docker stop`) can see the server up and signal it before start()
-    # returns. Loading does not let the loop run, so no handler runs before `server` is made.
+    # Before loading and start(): a SIGTERM while a large zone set loads (`docker stop` during
+    # start-up) ends the process at once; and the UDP listener answers while the TCP one is
+    # still being bound, so a client can see the server up and signal it before start() returns.
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     reloads: set[asyncio.Task[None]] = set()
@@ -441,26 +448,25 @@ async def serve(config: ServerConfig) -> int:
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    loop.add_signal_handler(signal.SIGHUP, reload_on_hangup)
     try:
         # Loaded here rather than by start(), to show the progress of a large load.
-        with load_progress(lambda line: logger.info("%s", line)) as progress:
-            catalog = load_catalog(config.zones, progress=progress)
+        catalog = await load_unless_stopped(config.zones, stopping)
     except ZoneLoadError as exc:
         for error in exc.errors:
             logger.error("%s", error)
         logger.error("not started: %d error(s) in %s", len(exc.errors), config.zones)
         return 1
+    if catalog is None:
+        logger.info("stopped while loading")
+        return 0
     server = R53Emu(config, catalog)
+    loop.add_signal_handler(signal.SIGHUP, reload_on_hangup)
     del catalog  # once reloaded, the first zones are garbage
     try:
         await server.start()
     except (BindError, ValueError, OSError) as exc:  # ValueError: the --geoip-db file is
         logger.error("%s", exc)  # unusable; OSError: the query log cannot be opened
         return 1
-    # start() keeps the catalog it was given; it is in service now, and must not outlive a
-    # reload (a second copy of every zone).
-    server._catalog = None
     for line in startup_lines(server):
         logger.info("%s", line)
     if server.catalog.zones:
@@ -475,6 +481,34 @@ async def serve(config: ServerConfig) -> int:
     logger.info("shutting down")
     await server.stop()
     return 0
+
+
+async def load_unless_stopped(zones: Path, stopping: asyncio.Event) -> Catalog | None:
+    """The zones, loaded in a thread of their own while the loop keeps handling signals; None
+    when `stopping` is set first. The thread is a daemon: a process stopped during a long load
+    exits without waiting for it (asyncio.to_thread's threads would be waited for)."""
+    loop = asyncio.get_running_loop()
+    loaded: asyncio.Future[Catalog] = loop.create_future()
+
+    def deliver(settle: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the process is stopping
+            loop.call_soon_threadsafe(lambda: None if loaded.done() else settle())
+
+    def load() -> None:
+        try:
+            with load_progress(lambda line: logger.info("%s", line)) as progress:
+                catalog = load_catalog(zones, progress=progress)
+        except BaseException as exc:  # raised again in serve(), on the loop
+            deliver(functools.partial(loaded.set_exception, exc))
+        else:
+            deliver(functools.partial(loaded.set_result, catalog))
+
+    threading.Thread(target=load, name="r53emu zone loader", daemon=True).start()
+    stopped = loop.create_task(stopping.wait())
+    waiting: set[asyncio.Future[Any]] = {loaded, stopped}
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    return loaded.result() if loaded.done() else None
 
 
 def startup_lines(server: R53Emu) -> list[str]:
@@ -519,7 +553,7 @@ def _address_name(zone: Zone) -> Name | None:
     candidates = [
         name
         for name, groups in zone.nodes.items()
-        if RECORD_TYPES["A"] in groups and names.WILDCARD not in name and not _delegated(zone, name)
+        if TYPE_A in groups and names.WILDCARD not in name and not _delegated(zone, name)
     ]
     if not candidates:
         return None

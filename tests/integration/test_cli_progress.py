@@ -11,6 +11,7 @@ import os
 import pty
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,19 @@ def test_serve_logs_progress_one_line_per_update(serve: StartServe, large_zones:
     assert int(zone_line.group(1)) == RECORD_SETS
     assert server.lines.index(progress_lines[-1]) < server.lines.index(zone_line.string)
     assert server.stop() == 0
+
+
+def test_sigterm_while_loading_ends_serve_within_a_second(
+    serve: StartServe, large_zones: Path
+) -> None:
+    """`docker stop` during a long load: the process exits at once, not after the load."""
+    server = serve([*R53EMU, "serve", "--zones", str(large_zones), "--port", "0"], clean_env())
+    server.wait_for_line(PROGRESS.pattern)  # a second into the load, which takes 2 to 5 s
+    began = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - began < 1.0
+    assert "stopped while loading" in server.output
+    assert "listening on" not in server.output
 
 
 def test_a_quick_load_shows_no_progress(tmp_path: Path) -> None:

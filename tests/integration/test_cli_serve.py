@@ -15,6 +15,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -619,3 +620,48 @@ def test_query_log_to_a_closed_stdout_warns_once_and_answers_on(
     log = stderr.read_text()
     assert log.count("query log: cannot write to standard output") == 1
     assert "Traceback" not in log
+
+
+@contextlib.contextmanager
+def default_admin_port_taken() -> Iterator[None]:
+    """Port 8053 of 127.0.0.1 held by this test (or by whoever holds it already)."""
+    try:
+        holder = socket.create_server(("127.0.0.1", 8053))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        yield  # another server has it: taken all the same
+        return
+    with holder:
+        yield
+
+
+def test_second_server_takes_a_free_admin_port_when_8053_is_taken(
+    serve: StartServe, alpha_dir: Path
+) -> None:
+    """Without --admin-port and off port 53, a taken 8053 means a free admin port, said so."""
+    env = {k: v for k, v in clean_env().items() if k != "R53EMU_ADMIN_PORT"}
+    with default_admin_port_taken():
+        server = serve([*R53EMU, "serve", "--zones", str(alpha_dir), "--port", "0"], env)
+        server.wait_listening()
+        admin = server.wait_for_line(r"admin API on http://127\.0\.0\.1:(\d+)/")
+        assert int(admin.group(1)) != 8053
+        assert "admin port 8053 is in use" in server.output
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin.group(1)}/healthz", timeout=5) as r:
+            assert json.load(r)["status"] == "ok"
+        assert server.stop() == 0
+
+
+def test_chosen_admin_port_taken_is_an_error(alpha_dir: Path) -> None:
+    """An admin port chosen by flag is never swapped for another: exit 1, saying what to do."""
+    with default_admin_port_taken():
+        result = subprocess.run(
+            [*R53EMU, "serve", "--zones", str(alpha_dir), "--port", "0", "--admin-port", "8053"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=clean_env(),
+        )
+    assert result.returncode == 1
+    assert "already in use" in result.stderr
+    assert "--admin-port 0" in result.stderr
