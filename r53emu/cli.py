@@ -20,9 +20,7 @@ import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from r53emu.model.catalog import Catalog, Zone
 from r53emu.model.dnsconstants import TYPE_A
 from r53emu.model.healthtypes import PROBED_TYPES
 from r53emu.model.names import Name
+from r53emu.ops.loadprogress import ProgressLine, load_progress
 from r53emu.ops.logformat import LOG_FORMATS, configure_logging
 from r53emu.ops.offline import answer_offline
 from r53emu.server.binderrors import BindError
@@ -45,7 +44,6 @@ logger = logging.getLogger("r53emu")
 ENV_PREFIX = "R53EMU_"
 USAGE_ERROR = 2  # the status argparse exits with for a bad command line
 SIGPIPE_STATUS = 128 + signal.SIGPIPE  # what a shell reports for a process ended by SIGPIPE
-PROGRESS_AFTER = 1.0  # seconds of loading before progress is shown, and between two updates
 ZONE_LINES_UP_TO = 20  # more zones than this: `serve` prints one summary line instead
 
 
@@ -313,84 +311,6 @@ def zones_problem(args: argparse.Namespace) -> str | None:
         return f"{what} {shown} does not exist{origin}"
     suffixes = ", ".join(ZONE_SUFFIXES)
     return f"{shown} is neither a zones directory nor a zone file ({suffixes}){origin}"
-
-
-class ProgressLine:
-    """Progress on standard error: on a terminal one line, rewritten in place after a carriage
-    return; elsewhere (a log file, a pipe) one line per update."""
-
-    def __init__(self) -> None:
-        self._terminal = sys.stderr.isatty()
-        self._width = 0  # of the line on the terminal, to blank out what a shorter one leaves
-
-    def show(self, line: str) -> None:
-        if self._terminal:
-            sys.stderr.write("\r" + line.ljust(self._width))
-            self._width = max(self._width, len(line))
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    def end(self) -> None:
-        if self._terminal and self._width:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
-class LoadProgress:
-    """`load_catalog`'s progress callback: `loading zones: 412 files, 61,000 record sets, 2.1 s`.
-
-    Shown once loading has taken more than `PROGRESS_AFTER` seconds, then at most once per that
-    many seconds, and a last time by `done` if the counts moved since. A load that is quick
-    shows nothing.
-    """
-
-    def __init__(
-        self, show: Callable[[str], None], clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._show = show
-        self._clock = clock
-        self._started = clock()
-        self._shown_at: float | None = None
-        self._counts = (0, 0)
-        self._shown_counts = (0, 0)
-
-    def __call__(self, files: int, record_sets: int) -> None:
-        self._counts = (files, record_sets)
-        now = self._clock()
-        if now - self._started < PROGRESS_AFTER:
-            return
-        if self._shown_at is not None and now - self._shown_at < PROGRESS_AFTER:
-            return
-        self._emit(now)
-
-    def done(self) -> None:
-        if self._shown_at is not None and self._counts != self._shown_counts:
-            self._emit(self._clock())
-
-    def _emit(self, now: float) -> None:
-        files, record_sets = self._counts
-        plural = "" if files == 1 else "s"
-        self._show(
-            f"loading zones: {files:,} file{plural}, {record_sets:,} record sets, "
-            f"{now - self._started:.1f} s"
-        )
-        self._shown_at = now
-        self._shown_counts = self._counts
-
-
-@contextmanager
-def load_progress(
-    show: Callable[[str], None], end: Callable[[], None] = lambda: None
-) -> Iterator[LoadProgress]:
-    """A `LoadProgress` for one load; its last line is shown (and `end` called) however the
-    load ends, so that errors print below it."""
-    progress = LoadProgress(show)
-    try:
-        yield progress
-    finally:
-        progress.done()
-        end()
 
 
 def check(directory: Path) -> int:
