@@ -106,7 +106,8 @@ class ZoneReloader:
             await self.reload()
 
     def watch(self) -> None:
-        """Start reloading whenever a zone file in the directory is written, added or removed."""
+        """Start reloading whenever a zone file in the directory (or the one zone file served)
+        is written, added or removed."""
         self._stop_watching = asyncio.Event()  # a fresh one: stop() sets it for good
         self._watcher = asyncio.get_running_loop().create_task(
             self._watch(self.zones), name="r53emu zone watcher"
@@ -119,17 +120,25 @@ class ZoneReloader:
             await self._watcher
             self._watcher = None
 
-    async def _watch(self, directory: Path) -> None:
+    async def _watch(self, zones: Path) -> None:
+        # One zone file is watched through its directory: an editor that saves by writing a
+        # new file and renaming it over the old one replaces what a watch on the file follows.
+        directory = zones.parent if zones.is_file() else zones
+        wanted = str(zones.resolve()) if zones.is_file() else None
+
+        def is_zone_file(_change: watchfiles.Change, path: str) -> bool:
+            if wanted is not None:
+                return str(Path(path).resolve()) == wanted
+            return path.endswith(ZONE_SUFFIXES)
+
         try:
             async for _changes in watchfiles.awatch(
                 directory,
-                watch_filter=lambda _change, path: path.endswith(ZONE_SUFFIXES),
+                watch_filter=is_zone_file,
                 stop_event=self._stop_watching,
                 debounce=WATCH_DEBOUNCE_MS,
                 step=50,
             ):
                 await self.reload_logged()
         except Exception:  # e.g. the directory was removed: serving goes on, unwatched
-            logger.exception(
-                "stopped watching %s; SIGHUP or POST /reload still reload it", directory
-            )
+            logger.exception("stopped watching %s; SIGHUP or POST /reload still reload it", zones)

@@ -134,6 +134,23 @@ def test_a_saved_zone_file_is_served_and_a_broken_one_is_not(tmp_path: Path) -> 
         assert versions_in(server.address) == {1}
 
 
+def test_one_watched_zone_file_reloads_when_saved_by_rename(tmp_path: Path) -> None:
+    """A watched single zone file follows an editor that saves by renaming a new file over it,
+    again and again; the files beside it are not served."""
+    zones = write_zones(tmp_path / "zones", {"reload.yaml": version(1)})
+    (zones / "other.yaml").write_text("zone: other.test\nrecord_sets: []\n")
+    served = zones / "reload.yaml"
+    config = ServerConfig(zones=served, address="127.0.0.1", port=0, watch=True)
+    with BackgroundServer(config) as server:
+        assert versions_in(server.address) == {1}
+        for number in (2, 1, 2):
+            saved = zones / ".reload.yaml.swp"
+            saved.write_text(textwrap.dedent(version(number)))
+            saved.replace(served)  # a new inode where the watched file was
+            wait_for(lambda n=number: versions_in(server.address) == {n}, WATCH_BOUND)
+        assert query(server.address, "www.other.test").rcode() == dns.rcode.REFUSED
+
+
 def test_sighup_reloads_a_running_server(serve: StartServe, tmp_path: Path) -> None:
     """`kill -HUP` makes `r53emu serve` reload its zones directory (watching turned off)."""
     zones = write_zones(tmp_path / "zones", {"reload.yaml": version(1)})
