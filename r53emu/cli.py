@@ -285,9 +285,21 @@ def _run(argv: Sequence[str] | None) -> int:
     )
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            return runner.run(serve(config))
+            status = runner.run(serve(config))
     except KeyboardInterrupt:
-        return 0
+        status = 0
+    exit_without_teardown(status)
+    return status  # not reached
+
+
+def exit_without_teardown(status: int) -> None:
+    """End the process once the server has stopped (sockets closed, query log closed), without
+    the interpreter freeing every zone object first: with 100k record sets that took half a
+    second, more with more, and `docker stop` expects a prompt exit."""
+    logging.shutdown()  # flushes the log handlers, as the interpreter would at exit
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def zones_problem(args: argparse.Namespace) -> str | None:

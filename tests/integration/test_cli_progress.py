@@ -1,4 +1,5 @@
-"""Loading large zones shows progress on stderr: `loading zones: N files, M record sets, T s`.
+"""Large zones: progress on stderr while they load (`loading zones: N files, M record sets, T s`),
+and a prompt exit on SIGTERM during and after the load.
 
 A generated zone of 60,000 record sets (benchmarks/zonegen.py) takes 2 to 5 s to load, well
 past the one second after which progress shows; each test loads it once.
@@ -114,6 +115,18 @@ def test_sigterm_while_loading_ends_serve_within_a_second(
     assert time.monotonic() - began < 1.0
     assert "stopped while loading" in server.output
     assert "listening on" not in server.output
+
+
+def test_sigterm_after_a_large_load_ends_serve_within_a_second(
+    serve: StartServe, large_zones: Path
+) -> None:
+    """Serving 60,000 record sets, SIGTERM ends the process within a second, cleanly."""
+    server = serve([*R53EMU, "serve", "--zones", str(large_zones), "--port", "0"], clean_env())
+    server.wait_listening()
+    began = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - began < 1.0
+    assert server.lines[-1] == "r53emu: shutting down"
 
 
 def test_a_quick_load_shows_no_progress(tmp_path: Path) -> None:
