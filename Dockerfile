@@ -42,9 +42,6 @@ RUN pip install --no-cache-dir --no-deps . \
     && pip check \
     && rm -rf build r53emu.egg-info
 
-# The HEALTHCHECK's script (standard library only; executable in the build context).
-COPY scripts/container-healthcheck /usr/local/bin/r53emu-healthcheck
-
 # Default zones: the bundled demo zones. Users mount their own directory over /zones.
 COPY zones/ /zones/
 
@@ -61,13 +58,13 @@ EXPOSE 53/udp 53/tcp 8053
 USER 10001:10001
 
 # Healthy when r53emu says so: GET /healthz on the admin API (zones loaded, DNS listeners bound),
-# or with --no-admin a DNS query over UDP (any reply will do). The script reads the same R53EMU_*
-# variables as r53emu and the flags given after the image name (`docker run r53emu --admin-port
-# 9000`) from the server's command line. During the start period it checks every second, so
+# or with --no-admin a DNS query over UDP (any reply will do). `r53emu healthcheck` reads the
+# server's command line (the flags given after the image name, `docker run r53emu --admin-port
+# 9000`) with the same parser and R53EMU_* variables as `r53emu serve`. During the start period it checks every second, so
 # `depends_on: condition: service_healthy` waits about as long as r53emu takes to start (Docker
 # Engine >= 25; older engines check only every --interval, and their builders may reject
 # --start-interval); after that, every 30 s.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=1s --retries=3 \
-    CMD ["r53emu-healthcheck"]
+    CMD ["r53emu", "healthcheck"]
 
 ENTRYPOINT ["r53emu", "serve"]

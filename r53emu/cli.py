@@ -32,6 +32,7 @@ from r53emu.model.catalog import Catalog, Zone
 from r53emu.model.dnsconstants import TYPE_A
 from r53emu.model.healthtypes import PROBED_TYPES
 from r53emu.model.names import Name
+from r53emu.ops.healthcheck import CheckFailed, check_admin, check_dns, server_flags
 from r53emu.ops.loadprogress import ProgressLine, load_progress
 from r53emu.ops.logformat import LOG_FORMATS, configure_logging
 from r53emu.ops.offline import answer_offline
@@ -176,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_zones(answer, "--zones")
     answer.add_argument("--json", action="store_true", help="print the explanation as JSON")
     _add_routing_flags(answer)
+    check_health = commands.add_parser(
+        "healthcheck",
+        help="exit 0 when the running r53emu serve is healthy (the container's HEALTHCHECK)",
+    )
+    check_health.add_argument(
+        "--pid",
+        type=int,
+        default=_env("healthcheck_pid", "") or None,
+        help="the server's process (default: PID 1, else the r53emu serve found in /proc; "
+        "env R53EMU_HEALTHCHECK_PID)",
+    )
     return parser
 
 
@@ -248,6 +260,8 @@ def _discard_stdout() -> None:
 
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "healthcheck":
+        return healthcheck(args.pid)
     problem = zones_problem(args)
     if problem is not None:
         print(f"r53emu: {problem}", file=sys.stderr)
@@ -267,8 +281,19 @@ def _run(argv: Sequence[str] | None) -> int:
             as_json=args.json,
         )
     configure_logging(args.log_level, args.log_format)
+    try:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            status = runner.run(serve(server_config(args)))
+    except KeyboardInterrupt:
+        status = 0
+    exit_without_teardown(status)
+    return status  # not reached
+
+
+def server_config(args: argparse.Namespace) -> ServerConfig:
+    """The `ServerConfig` of a parsed `serve` command line (its variables already applied)."""
     admin_port = DEFAULT_ADMIN_PORT if args.admin_port is None else args.admin_port
-    config = ServerConfig(
+    return ServerConfig(
         zones=args.zones,
         address=args.address,
         port=args.port,
@@ -283,13 +308,25 @@ def _run(argv: Sequence[str] | None) -> int:
         query_log=args.query_log,
         watch=args.watch,
     )
+
+
+def healthcheck(pid: int | None) -> int:
+    """0 when the running `r53emu serve` (process `pid`, else the container's) answers where
+    its own command line and variables say it listens, else 1 (`ops.healthcheck`)."""
     try:
-        with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            status = runner.run(serve(config))
-    except KeyboardInterrupt:
-        status = 0
-    exit_without_teardown(status)
-    return status  # not reached
+        config = server_config(build_parser().parse_args(["serve", *server_flags(pid)]))
+        if config.admin_port is None:
+            if config.port == 0:
+                raise CheckFailed("the server's DNS port is 0 (a free one): give --port")
+            print(check_dns(config.address, config.port))
+        else:
+            if config.admin_port == 0:
+                raise CheckFailed("the admin port is 0 (a free one): give --admin-port")
+            print(check_admin(config.admin_address, config.admin_port))
+    except CheckFailed as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def exit_without_teardown(status: int) -> None:

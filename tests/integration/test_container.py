@@ -18,7 +18,6 @@ import shlex
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -29,7 +28,8 @@ import dns.flags
 import dns.rcode
 import pytest
 
-from r53emu.cli import build_parser
+from r53emu.cli import build_parser, server_config
+from r53emu.ops import healthcheck as healthcheck_module
 from tests.support.helpers import REPO, query, rrset_texts, write_zones
 from tests.support.serving import ServeProcess
 
@@ -229,11 +229,7 @@ def test_admin_api_listens_on_all_interfaces_port_8053(image: Image) -> None:
     assert image.env["R53EMU_ADMIN_PORT"] == "8053"
     assert "8053/tcp" in image.exposed
     assert image.healthcheck is not None
-    assert image.healthcheck.command == ["r53emu-healthcheck"]
-    assert "/healthz" in HEALTHCHECK_SCRIPT.read_text(encoding="utf-8")
-
-
-HEALTHCHECK_SCRIPT = REPO / "scripts" / "container-healthcheck"
+    assert image.healthcheck.command == ["r53emu", "healthcheck"]
 
 
 def seconds(duration: str) -> float:
@@ -245,78 +241,57 @@ def seconds(duration: str) -> float:
     return sum(float(number) * units[unit] for number, unit in parts)
 
 
-def test_healthcheck_starts_checking_at_once_and_copies_its_script(image: Image) -> None:
+def test_healthcheck_starts_checking_at_once(image: Image) -> None:
     """During the start period the check runs every second or two (not after a first 30 s
-    interval); its timeout leaves the script its own 3 s; the script is copied in, executable,
-    onto the PATH of the image (/usr/local/bin)."""
+    interval); its timeout leaves `r53emu healthcheck` its own 3 s."""
     check = image.healthcheck
     assert check is not None
     options = {name: seconds(value) for name, value in check.options.items() if name != "retries"}
     assert options["start-interval"] <= 2
     assert options["start-period"] >= 10  # a slow start is not counted against the container
-    assert options["timeout"] > 3
-    copies = [i.text for i in image.of("COPY")]
-    assert "scripts/container-healthcheck /usr/local/bin/r53emu-healthcheck" in copies
-    assert HEALTHCHECK_SCRIPT.stat().st_mode & stat.S_IXOTH, "Docker COPY keeps the mode"
-    assert HEALTHCHECK_SCRIPT.read_text(encoding="utf-8").startswith("#!/usr/bin/env python3\n")
-
-
-def load_healthcheck_script() -> object:
-    """The script as a module (it has no .py suffix, so by an explicit loader)."""
-    import importlib.machinery
-    import importlib.util
-
-    loader = importlib.machinery.SourceFileLoader("container_healthcheck", str(HEALTHCHECK_SCRIPT))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-def test_healthcheck_script_knows_every_serve_flag() -> None:
-    """The script's flag table is `r53emu serve`'s: it skips every flag's value correctly and
-    resolves abbreviations (`--admin-p 9000`) among the same flags argparse does."""
-    script = load_healthcheck_script()
-    parser = build_parser()
-    subparsers = next(a for a in parser._actions if a.dest == "command")
-    serve = subparsers.choices["serve"]  # type: ignore[index]
-    flags = {s for a in serve._actions for s in a.option_strings if s not in ("-h", "--help")}
-    switches = {
-        s for a in serve._actions for s in a.option_strings if a.nargs == 0 and s != "--help"
-    } - {"-h"}
-    assert set(script.VALUE_FLAGS) | set(script.SWITCH_FLAGS) == flags  # type: ignore[attr-defined]
-    assert set(script.SWITCH_FLAGS) == switches  # type: ignore[attr-defined]
+    assert options["timeout"] > healthcheck_module.TIMEOUT
 
 
 @pytest.mark.parametrize(
     ("environ", "flags", "expected"),
     [
-        ({}, [], {"address": "127.0.0.1", "port": "53", "admin_port": "8053", "no_admin": "false"}),
-        (
-            {"R53EMU_ADMIN_PORT": "9000", "R53EMU_PORT": "5353"},
-            [],
-            {"admin_port": "9000", "port": "5353"},
-        ),
-        ({"R53EMU_ADMIN_PORT": "9000"}, ["--admin-port", "9100"], {"admin_port": "9100"}),
+        ({}, [], {"address": "127.0.0.1", "port": 53, "admin_port": 8053}),
+        ({"R53EMU_ADMIN_PORT": "9000", "R53EMU_PORT": "5353"}, [], {"admin_port": 9000}),
+        ({"R53EMU_ADMIN_PORT": "9000"}, ["--admin-port", "9100"], {"admin_port": 9100}),
         (
             {},
             ["--admin-port=9100", "--admin-addr", "::"],
-            {"admin_port": "9100", "admin_address": "::"},
+            {"admin_port": 9100, "admin_address": "::"},
         ),
-        ({}, ["--seed", "--port", "--port", "5300"], {"port": "5300"}),  # --seed's value is skipped
-        ({"R53EMU_NO_ADMIN": "yes"}, [], {"no_admin": "yes"}),
-        ({}, ["--no-adm", "--log-level", "DEBUG"], {"no_admin": "true"}),
-        ({}, ["--no", "--admin", "1"], {"no_admin": "false", "admin_port": "8053"}),  # ambiguous
+        ({"R53EMU_NO_ADMIN": "yes"}, [], {"admin_port": None}),
+        ({}, ["--no-adm", "--log-level", "DEBUG", "--port", "5300"], {"admin_port": None}),
     ],
 )
-def test_healthcheck_script_reads_variables_then_flags(
-    environ: dict[str, str], flags: list[str], expected: dict[str, str]
+def test_healthcheck_reads_the_servers_flags_as_serve_does(
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    flags: list[str],
+    expected: dict[str, object],
 ) -> None:
-    """Defaults, then R53EMU_* variables, then the flags after the entrypoint, as r53emu does."""
-    script = load_healthcheck_script()
-    found = script.settings(environ, flags)  # type: ignore[attr-defined]
-    assert {key: found[key] for key in expected} == expected
+    """Defaults, then R53EMU_* variables, then the flags after the entrypoint, through serve's
+    own parser (abbreviations and `--flag=value` included)."""
+    for name in [name for name in os.environ if name.startswith("R53EMU_")]:
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = server_config(build_parser().parse_args(["serve", *flags]))
+    assert {key: getattr(config, key) for key in expected} == expected
+
+
+def test_healthcheck_finds_the_serve_command_line() -> None:
+    """The flags are what follows `serve` in an r53emu command line, whatever ran it."""
+    assert healthcheck_module.serve_flags(["/venv/bin/r53emu", "serve", "--port", "1"]) == [
+        "--port",
+        "1",
+    ]
+    assert healthcheck_module.serve_flags(["python", "-m", "r53emu", "serve"]) == []
+    assert healthcheck_module.serve_flags(["/bin/sh", "-c", "serve"]) is None
+    assert healthcheck_module.serve_flags(["r53emu", "check", "zones"]) is None
 
 
 def test_install_is_cache_friendly_and_leaves_no_pip_cache(image: Image) -> None:
@@ -378,7 +353,7 @@ def test_dockerignore_sends_only_what_the_build_copies() -> None:
     """The build context keeps the package, zones and metadata, never caches or local state."""
     patterns = read_dockerignore()
     kept = ["pyproject.toml", "README.md", "r53emu/app.py", "r53emu/routing/simple.py"]
-    kept += ["zones/example.test.yaml", "zones/example.org.json", "scripts/container-healthcheck"]
+    kept += ["zones/example.test.yaml", "zones/example.org.json"]
     dropped = [
         ".venv/bin/python",
         "scripts/serve",
