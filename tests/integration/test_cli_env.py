@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from r53emu.cli import build_parser
+from r53emu.cliargs import build_parser
 
 VALUES = {
     "zones": ("/srv/zones", Path("/srv/zones")),

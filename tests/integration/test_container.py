@@ -28,7 +28,7 @@ import dns.flags
 import dns.rcode
 import pytest
 
-from r53emu.cli import build_parser, server_config
+from r53emu.cliargs import build_parser, server_config
 from r53emu.ops import healthcheck as healthcheck_module
 from tests.support.helpers import REPO, query, rrset_texts, write_zones
 from tests.support.serving import ServeProcess
