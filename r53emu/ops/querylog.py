@@ -37,7 +37,6 @@ logger = logging.getLogger("r53emu")
 
 LOG_FORMAT_VERSION = "1.100000"  # the version field Route 53's query logs carry
 EDGE_LOCATION = "r53emu"
-SIMPLE = "simple"  # the one policy whose record sets have no SetIdentifier
 
 
 def log_record(event: QueryEvent) -> dict[str, Any]:
@@ -56,20 +55,8 @@ def log_record(event: QueryEvent) -> dict[str, Any]:
         "resolver_ip": event.client_ip,
         "edns_client_subnet": event.client_subnet,
         "policy": event.policy,
-        "set_identifiers": set_identifiers(event),
+        "set_identifiers": list(event.set_identifiers),
     }
-
-
-def set_identifiers(event: QueryEvent) -> list[str]:
-    """The SetIdentifiers the policy of the name asked for chose: none under simple routing.
-
-    The event carries what the policy chose as the explanation names it, which for simple
-    routing is the record values (or `alias to ...`); every record set of any other policy has
-    a set identifier (the loader requires one), and is named by it.
-    """
-    if event.policy == SIMPLE:
-        return []
-    return list(event.set_identifiers)
 
 
 class QueryLog:

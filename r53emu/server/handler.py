@@ -18,7 +18,7 @@ from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import ALL_HEALTHY, HealthView
 from r53emu.model.catalog import EMPTY_CATALOG, Catalog
 from r53emu.model.dnsconstants import CLASS_ANY, CLASS_IN, RCODE_REFUSED, TYPE_AXFR, TYPE_IXFR
-from r53emu.model.query import Answer, Outcome, QueryContext
+from r53emu.model.query import Answer, Outcome, QueryContext, Routed
 from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
 from r53emu.server.replycache import ConsultedHealth, ReplyCache
@@ -159,7 +159,7 @@ def _event(
 ) -> QueryEvent:
     subnet = query.edns.client_subnet if query.edns else None
     zone = catalog.zones.get(answer.zone) if answer.zone is not None else None
-    decision = answer.why[0] if answer.why else None
+    routed = answer.routed[0] if answer.routed else None  # the name asked for's own decision
     return QueryEvent(
         timestamp=time.time() - (time.perf_counter() - started),
         qname=query.qname,
@@ -170,11 +170,20 @@ def _event(
         client_subnet=subnet.text if subnet is not None else None,
         zone=answer.zone,
         zone_id=zone.zone_id if zone is not None else None,
-        policy=decision.policy if decision is not None else None,
-        set_identifiers=decision.chosen if decision is not None else (),
+        policy=routed.group.policy if routed is not None else None,
+        set_identifiers=_set_identifiers(routed),
         seconds=time.perf_counter() - started,
         answer=answer,
     )
+
+
+def _set_identifiers(routed: Routed | None) -> tuple[str, ...]:
+    """The SetIdentifiers of the record sets a policy chose (none under simple routing)."""
+    if routed is None:
+        return ()
+    members = routed.group.members
+    chosen = (members[position].set_identifier for position in routed.chosen)
+    return tuple(identifier for identifier in chosen if identifier is not None)
 
 
 def _refused(note: str) -> Answer:

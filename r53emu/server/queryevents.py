@@ -29,7 +29,7 @@ class QueryEvent:
     zone: Name | None  # the hosted zone that answered (None: REFUSED, in no zone)
     zone_id: str | None
     policy: str | None  # the routing policy of the name asked for (None: no record set chose)
-    set_identifiers: tuple[str, ...]  # what that policy chose (set identifiers, else values)
+    set_identifiers: tuple[str, ...]  # the SetIdentifiers that policy chose (none if simple)
     seconds: float  # from receiving the query to having the reply bytes
     answer: Answer  # what the lookup returned (or the reply cache kept): sections and why
 

@@ -53,5 +53,5 @@ class QueryStats:
 
 def stats_key(answer: Answer, qtype: int) -> StatsKey:
     """What a query of type `qtype` that got `answer` is counted as."""
-    policy = answer.why[0].policy if answer.why else None
+    policy = answer.routed[0].group.policy if answer.routed else None
     return (answer.zone, qtype, answer.rcode, policy)
