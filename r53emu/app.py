@@ -13,6 +13,8 @@ import errno
 import ipaddress
 import logging
 import random
+import resource
+import secrets
 import socket
 import sys
 from dataclasses import dataclass, replace
@@ -33,7 +35,7 @@ from r53emu.ops.querylog import QueryLog
 from r53emu.ops.reloading import ReloadResult, ZoneReloader
 from r53emu.server.binderrors import BindError, bind_failure_message, system_error
 from r53emu.server.handler import QueryHandler
-from r53emu.server.listeners import TcpConnection, UdpListener
+from r53emu.server.listeners import ConnectionRegistry, TcpConnection, UdpListener
 from r53emu.zonefiles.loader import load_catalog
 
 logger = logging.getLogger("r53emu")
@@ -42,6 +44,10 @@ DEFAULT_PORT = 53
 DEFAULT_ADDRESS = "127.0.0.1"
 TCP_IDLE_TIMEOUT = 10.0  # seconds a TCP connection may stay silent before r53emu closes it
 CLOSE_GRACE = 1.0  # seconds stop() lets an open TCP connection flush before aborting it
+ADMIN_REQUEST_TIMEOUT = 10.0  # seconds an admin request's headers (and its body) may take
+MAX_TCP_CONNECTIONS = 1024  # the DNS TCP cap's default: this, or a quarter of the fd limit
+MAX_ADMIN_CONNECTIONS = 128  # the admin API's cap's default: this, or an eighth of the fd limit
+FD_LIMIT_WITHOUT_HARD_LIMIT = 65536  # the soft limit to aim for when the hard one is unlimited
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,21 @@ class ServerConfig:
     address: str = DEFAULT_ADDRESS
     port: int = DEFAULT_PORT
     tcp_idle_timeout: float = TCP_IDLE_TIMEOUT
+    # Open DNS TCP connections at most; None: MAX_TCP_CONNECTIONS or a quarter of the file
+    # descriptor limit, whichever is less. Over it, the least recently active one is closed.
+    max_tcp_connections: int | None = None
     seed: int | None = None  # makes every random choice reproducible run to run
     geoip_db: Path | None = None  # a MaxMind-format database locating client addresses
     default_location: str | None = None  # "DE" or "US-CA": where otherwise unlocated clients are
     admin_port: int | None = None  # the admin HTTP API's port (0: a free one); None: no API
     admin_address: str = DEFAULT_ADDRESS
     admin_token: str | None = None  # when set, mutating admin requests need it as a Bearer token
+    # Open admin API connections at most; None: MAX_ADMIN_CONNECTIONS or an eighth of the file
+    # descriptor limit, whichever is less. Over it, the least recently active one is closed.
+    max_admin_connections: int | None = None
+    # Not a flag, like tcp_idle_timeout: how long an admin request's headers may take to
+    # arrive (from connecting, or from the previous reply), and its body once they have.
+    admin_request_timeout: float = ADMIN_REQUEST_TIMEOUT
     # Not a flag: set when the admin port is only the default, so that a second server (on a
     # DNS port other than 53) takes a free admin port when the default one is in use.
     admin_port_fallback: bool = False
@@ -79,8 +94,16 @@ class R53Emu:
         self._catalog = catalog
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
-        # Open TCP connections, so stop() can end them instead of waiting out their idle timeout.
-        self._connections: set[TcpConnection] = set()
+        # Open TCP connections, so stop() can end them instead of waiting out their idle
+        # timeout, least recently active first, so that the cap closes the idlest (its limit
+        # is set by start(), once the descriptor limit is raised).
+        self._connections: ConnectionRegistry[TcpConnection] = ConnectionRegistry(
+            "DNS over TCP", "--max-tcp-connections"
+        )
+        # The token mutating admin requests need: --admin-token's, else one made up by start()
+        # when the admin API listens beyond loopback (then `admin_token_generated`).
+        self.admin_token = config.admin_token
+        self.admin_token_generated = False
         self.port: int | None = None
         self.metrics = Metrics(self.handler.stats)
         self.query_log: QueryLog | None = None
@@ -116,6 +139,9 @@ class R53Emu:
         catalog, self._catalog = self._catalog or load_catalog(self.config.zones), None
         self.handler.locator = self._locator(catalog)
         self.handler.catalog = catalog
+        descriptors = raise_descriptor_limit()
+        tcp_cap, admin_cap = connection_caps(descriptors)
+        self._connections.limit = self.config.max_tcp_connections or tcp_cap
         try:
             self._open_query_log()
             # Started before binding: its first publish is the snapshot the first query reads.
@@ -125,7 +151,16 @@ class R53Emu:
             await self.health_checks.start()
             await self._bind()
             if self.config.admin_port is not None:
-                self.admin = AdminApi(self, self.config.admin_token, seed=self.config.seed)
+                if self.admin_token is None and not is_loopback(self.config.admin_address):
+                    self.admin_token = secrets.token_urlsafe(18)
+                    self.admin_token_generated = True
+                self.admin = AdminApi(
+                    self,
+                    self.admin_token,
+                    seed=self.config.seed,
+                    max_connections=self.config.max_admin_connections or admin_cap,
+                    request_timeout=self.config.admin_request_timeout,
+                )
                 await self._start_admin(self.admin, self.config.admin_port)
         except BaseException:
             await self.stop()
@@ -303,8 +338,57 @@ class R53Emu:
         lines.append(f"listening on {_host_port(host, port)} (UDP and TCP)")
         if self.admin is not None and self.admin.port is not None:
             admin = _host_port(self.config.admin_address, self.admin.port)
-            lines.append(f"admin API on http://{admin}/")
+            note = ""
+            if self.admin_token_generated:
+                note = (
+                    f" (token required for changes: {self.admin_token}; "
+                    "set --admin-token to choose it)"
+                )
+            lines.append(f"admin API on http://{admin}/{note}")
         return lines
+
+
+def is_loopback(address: str) -> bool:
+    """True for 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and `localhost`; False for every
+    other address, the wildcard ones (0.0.0.0, ::, "") included."""
+    if address.lower() == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def raise_descriptor_limit() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit (65,536 when that is unlimited); the
+    soft limit now in force. A limit that cannot be raised is left as it is."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = FD_LIMIT_WITHOUT_HARD_LIMIT if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError) as exc:  # macOS: no more than kern.maxfilesperproc
+            logger.debug("file descriptor limit %d kept: raising it failed: %s", soft, exc)
+        else:
+            soft = target
+    logger.debug("file descriptor limit: %d (hard limit %s)", soft, _limit_text(hard))
+    return FD_LIMIT_WITHOUT_HARD_LIMIT if soft == resource.RLIM_INFINITY else soft
+
+
+def connection_caps(descriptors: int) -> tuple[int, int]:
+    """The default caps (DNS over TCP, admin API) for a file descriptor limit: together at most
+    three eighths of it, the rest left for zone files, health probes and the query log."""
+    return (
+        max(1, min(MAX_TCP_CONNECTIONS, descriptors // 4)),
+        max(1, min(MAX_ADMIN_CONNECTIONS, descriptors // 8)),
+    )
+
+
+def _limit_text(limit: int) -> str:
+    return "unlimited" if limit == resource.RLIM_INFINITY else str(limit)
 
 
 def _host_port(host: str, port: int) -> str:

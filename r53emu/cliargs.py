@@ -34,6 +34,13 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    """A positive whole number (a connection cap), from a flag or its R53EMU_* variable."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_ADMIN_PORT = 8053
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -114,13 +121,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--admin-token",
         default=_env("admin_token", "") or None,
         help="require `Authorization: Bearer TOKEN` on every admin request that changes "
-        "something (env R53EMU_ADMIN_TOKEN)",
+        "something (default: none on a loopback --admin-address, else a random one, printed at "
+        "start; env R53EMU_ADMIN_TOKEN)",
     )
     serve.add_argument(
         "--no-admin",
         action="store_true",
         default=_flag(_env("no_admin", "")),
         help="run without the admin HTTP API (env R53EMU_NO_ADMIN=true)",
+    )
+    serve.add_argument(
+        "--max-tcp-connections",
+        type=_count,
+        default=_env("max_tcp_connections", "") or None,  # None: from the descriptor limit
+        metavar="N",
+        help="open DNS TCP connections at most; over it the least recently active one is closed "
+        "(default: 1024 or a quarter of the file descriptor limit, whichever is less; "
+        "env R53EMU_MAX_TCP_CONNECTIONS)",
+    )
+    serve.add_argument(
+        "--max-admin-connections",
+        type=_count,
+        default=_env("max_admin_connections", "") or None,  # None: from the descriptor limit
+        metavar="N",
+        help="open admin API connections at most; over it the least recently active one is "
+        "closed (default: 128 or an eighth of the file descriptor limit, whichever is less; "
+        "env R53EMU_MAX_ADMIN_CONNECTIONS)",
     )
     serve.add_argument(
         "--query-log",
@@ -227,6 +253,8 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         admin_port_fallback=args.admin_port is None and args.port != DEFAULT_PORT,
         admin_address=args.admin_address,
         admin_token=args.admin_token,
+        max_tcp_connections=args.max_tcp_connections,
+        max_admin_connections=args.max_admin_connections,
         query_log=args.query_log,
         watch=args.watch,
     )

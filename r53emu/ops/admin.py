@@ -21,20 +21,32 @@ every query received after it.
                                              (file:line: field: message), the old zones kept
     GET    /explain?name=&type=&client_ip=&subnet=     the answer and why (`r53emu answer`'s data)
     GET    /2013-04-01/testdnsanswer?...      Route 53's TestDNSAnswer, XML (ops.testdnsanswer)
+
+Limits (docs/limits.md): a request's headers must arrive within `request_timeout` seconds of
+connecting (or of the previous reply on a kept-alive connection), else the connection is closed;
+a JSON body must arrive within `request_timeout` once the headers have (else 408); at most
+`max_connections` connections are open, a new one over that closing the least recently active
+one (`ConnectionRegistry`). Requests aiohttp's parser rejects get its 400 and one short log line;
+every such line is rate-limited per kind (`LogThrottle`), so no input floods the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
+import logging
 import random
 import socket
+import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any, Protocol, cast
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler
 
 from r53emu.answer.contexts import make_context
 from r53emu.answer.explain import explanation, parse_question
@@ -50,11 +62,18 @@ from r53emu.ops.reloading import ReloadResult
 from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml, test_dns_answer
 from r53emu.ops.zoneview import zone_detail, zone_summary
 from r53emu.server.binderrors import BindError, bind_failure_message, is_in_use
+from r53emu.server.listeners import ConnectionRegistry
+from r53emu.server.logthrottle import LogThrottle
+from r53emu.server.logthrottle import suffix as suffix_for
 from r53emu.zonefiles.errors import ZoneLoadError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 XML_CONTENT_TYPE = "text/xml"
+REQUEST_TIMEOUT = 10.0  # seconds for a request's headers, and then for its body
+SHUTDOWN_TIMEOUT = 2.0  # seconds stop() lets a request in progress finish
+LOGGED_DETAIL = 200  # characters of a rejected request's error message kept in its log line
+http_logger = logging.getLogger("r53emu.admin")
 
 
 # Method, path, the AdminApi method answering it, and what it does (GET / lists them).
@@ -103,14 +122,26 @@ class Served(Protocol):
 class AdminApi:
     """The admin API of one server; `start` binds it, `stop` closes it."""
 
-    def __init__(self, server: Served, token: str | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        server: Served,
+        token: str | None = None,
+        seed: int | None = None,
+        max_connections: int | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
         self.server = server
         self.token = token
+        self.request_timeout = request_timeout
+        self.connections: ConnectionRegistry[_Connection] = ConnectionRegistry(
+            "admin API", "--max-admin-connections", max_connections
+        )
+        self._by_transport: dict[asyncio.BaseTransport, _Connection] = {}
         self.port: int | None = None
         # Explanations draw their own randomness, so that asking why never shifts the
         # sequence of answers a --seed makes reproducible.
         self.rng = random.Random(seed)
-        self.app = web.Application(middlewares=[self._json_errors, self._authorize])
+        self.app = web.Application(middlewares=[self._track, self._json_errors, self._authorize])
         self.app.add_routes(
             [
                 # web.get answers HEAD too, as GET routes always have here.
@@ -121,6 +152,7 @@ class AdminApi:
             ]
         )
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port (0: a free port, then in `self.port`); raises `BindError`."""
@@ -130,17 +162,57 @@ class AdminApi:
         except OSError as exc:
             message = bind_failure_message(exc, host, port, admin=True)
             raise BindError(message, in_use=is_in_use(exc)) from exc
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            # The keep-alive timer runs from connecting and from each reply; when it fires
+            # while the request's headers are still incomplete (or none came), aiohttp closes
+            # the connection: a slowloris is cut after request_timeout.
+            keepalive_timeout=self.request_timeout,
+            lingering_time=self.request_timeout,  # reading an unread body after the reply
+            logger=ThrottledHttpLog(http_logger),
+        )
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        web_server = self._runner.server
+        assert web_server is not None
+        # Our own listener rather than a web.SockSite: each connection is counted (and the
+        # least recently active one closed over the cap) before aiohttp's protocol sees it.
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            lambda: _Connection(web_server(), self.connections, self._by_transport), sock=sock
+        )
         self.port = sock.getsockname()[1]
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._listener is not None:
+            for connection in self.connections:
+                connection.evict()
+            await self._listener.wait_closed()
+            self._listener = None
 
     # --- middlewares -------------------------------------------------------------------------
+
+    @web.middleware
+    async def _track(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """A connection is busy while a request is handled, and active when one starts or ends
+        (what orders the cap's choice of the connection to close)."""
+        transport = request.transport
+        connection = self._by_transport.get(transport) if transport is not None else None
+        if connection is None:
+            return await handler(request)
+        connection.busy = True
+        self.connections.touch(connection)
+        try:
+            return await handler(request)
+        finally:
+            connection.busy = False
+            self.connections.touch(connection)
 
     @web.middleware
     async def _json_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -245,7 +317,7 @@ class AdminApi:
     # --- steering ----------------------------------------------------------------------------
 
     async def set_override(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
+        body = await _json_body(request, self.request_timeout)
         healthy = body.get("healthy")
         if not isinstance(healthy, bool):
             return _error(400, 'the body must be {"healthy": true} or {"healthy": false}')
@@ -257,7 +329,7 @@ class AdminApi:
         return self._steer(request, lambda scheduler, check_id: scheduler.clear_override(check_id))
 
     async def set_switch(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
+        body = await _json_body(request, self.request_timeout)
         state = body.get("state")
         if not isinstance(state, str):
             return _error(400, 'the body must be {"state": "<state>"}, e.g. {"state": "Off"}')
@@ -319,11 +391,24 @@ def find_zone(zones: Iterable[Zone], wanted: str) -> Zone | None:
     return None
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+async def _json_body(request: web.Request, timeout: float) -> dict[str, Any]:
+    """The request's body as a JSON object; 400 when it is not UTF-8 JSON or not an object, 408
+    when it does not arrive within `timeout` seconds (413 above aiohttp's 1 MiB)."""
     try:
-        body = await request.json()
+        async with asyncio.timeout(timeout):
+            raw = await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(
+            reason=f"the body did not arrive within {timeout:g} s"
+        ) from None
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise web.HTTPBadRequest(reason=f"the body is not UTF-8: {exc}") from None
     except json.JSONDecodeError as exc:
         raise web.HTTPBadRequest(reason=f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise web.HTTPBadRequest(reason="the body is not JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(reason="the body must be a JSON object")
     return body
@@ -331,3 +416,87 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 def _error(status: int, message: str, headers: Any = None) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers)
+
+
+class _Connection(asyncio.Protocol):
+    """One admin connection: aiohttp's protocol (`inner`) behind a wrapper that registers it in
+    the API's `ConnectionRegistry` (admitted on connecting, over the cap closing another; gone
+    on closing) and maps its transport to it for the `_track` middleware."""
+
+    def __init__(
+        self,
+        inner: RequestHandler,
+        registry: ConnectionRegistry[_Connection],
+        by_transport: dict[asyncio.BaseTransport, _Connection],
+    ) -> None:
+        self.inner = inner
+        self.registry = registry
+        self.by_transport = by_transport
+        self.transport: asyncio.Transport | None = None
+        self.busy = False  # a request is being handled
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.by_transport[transport] = self
+        self.registry.admit(self)
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> None:
+        self.inner.eof_received()  # aiohttp's: None, so the transport closes
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.registry.discard(self)
+        if self.transport is not None:
+            self.by_transport.pop(self.transport, None)
+        self.inner.connection_lost(exc)
+
+    def evict(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+
+class ThrottledHttpLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The logger aiohttp's protocol is given: a request its parser rejects (a bad request
+    line, oversized headers; it answers 400) is one short line, not a traceback; other errors
+    keep theirs; every kind (message and exception class) at most once per 10 s."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger, {})
+        self.throttle = LogThrottle(logger)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        exc_info = kwargs.pop("exc_info", None)
+        exc = exc_info if isinstance(exc_info, BaseException) else None
+        if exc_info is True or isinstance(exc_info, tuple):
+            exc = sys.exc_info()[1] if exc_info is True else exc_info[1]
+        allowed, suppressed = self.throttle.allow((level, str(msg), type(exc).__name__))
+        if not allowed:
+            return
+        text = str(msg) % args if args else str(msg)
+        if isinstance(exc, HttpProcessingError):
+            detail = _printable(" ".join(str(exc.message or exc).split()))[:LOGGED_DETAIL]
+            text = f"admin API: {text}: {detail} (answered {exc.code or 400})"
+            exc = None
+        text += suffix_for(suppressed)
+        self.logger.log(level, "%s", text, exc_info=exc, **kwargs)
+
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
+        return msg, kwargs
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped (`\\x00`): what a client sent, made safe to log."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

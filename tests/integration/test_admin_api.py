@@ -8,9 +8,11 @@ the Bearer token on mutating requests, and JSON errors.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import textwrap
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from r53emu.app import ServerConfig
+from r53emu.app import ServerConfig, is_loopback
 from r53emu.server.binderrors import BindError
 from r53emu.testing.background import BackgroundServer
 from tests.support.helpers import query, rrset_texts, write_zones
@@ -447,3 +449,180 @@ def test_chosen_admin_port_in_use_is_an_error_saying_what_to_do(tmp_path: Path) 
         config = ServerConfig(zones=zones, port=0, admin_port=taken, watch=False)
         with pytest.raises(BindError, match=r"already in use .*--admin-port 0"):
             BackgroundServer(config).start()
+
+
+# --- hostile clients: bodies, slow clients, the connection cap, the default token --------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\xff\xfe{}", "the body is not UTF-8: "),
+        (b"[" * 100_000, "the body is not JSON: nested too deeply"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_bodies_that_are_not_utf8_json_are_400_not_500(
+    admin: Admin, body: bytes, message: str
+) -> None:
+    """Bytes that do not decode, or JSON nested past Python's recursion limit: 400 + message."""
+    status, error = await admin.call("PUT", "/health-checks/web/override", data=body)
+    assert status == 400
+    assert error["error"].startswith(message)
+    status, _check = await admin.call("GET", "/health-checks/web")
+    assert status == 200
+
+
+def _quick_admin(tmp_path: Path, **config: Any) -> BackgroundServer:
+    zones = write_zones(tmp_path / "zones", {"admin.yaml": zone_text(9)})
+    settings: dict[str, Any] = {"address": "127.0.0.1", "port": 0, "admin_port": 0, **config}
+    return BackgroundServer(ServerConfig(zones=zones, **settings)).start()
+
+
+def _admin_port(server: BackgroundServer) -> int:
+    assert server.server.admin is not None
+    assert server.server.admin.port is not None
+    return server.server.admin.port
+
+
+async def _get(port: int, path: str = "/healthz", **kwargs: Any) -> int:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}{path}", **kwargs) as reply,
+    ):
+        return reply.status
+
+
+@pytest.mark.asyncio
+async def test_slowloris_headers_are_cut_after_the_request_timeout(tmp_path: Path) -> None:
+    """A client sending its headers one byte per second is disconnected once the request
+    timeout (2 s here, 10 s by default) has passed since it connected; others are served."""
+    server = _quick_admin(tmp_path, admin_request_timeout=2.0)
+    try:
+        port = _admin_port(server)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        started = time.monotonic()
+        closed_after = None
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 20:
+            writer.write(bytes([byte]))
+            if await _closed_within(reader, 1.0):
+                closed_after = time.monotonic() - started
+                break
+            assert await _get(port) == 200
+        writer.close()
+        assert closed_after is not None
+        assert 1.5 < closed_after < 4.0, closed_after
+    finally:
+        server.stop()
+
+
+async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
+    try:
+        return await asyncio.wait_for(reader.read(1024), timeout=seconds) == b""
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        return True
+
+
+@pytest.mark.asyncio
+async def test_slow_body_is_408_after_the_request_timeout(tmp_path: Path) -> None:
+    """A steering body that trickles in is answered 408 once the request timeout passes."""
+    server = _quick_admin(tmp_path, admin_request_timeout=1.0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", _admin_port(server))
+        writer.write(
+            b"PUT /health-checks/web/override HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        started = time.monotonic()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        assert head.startswith(b"HTTP/1.1 408 ")
+        assert 0.8 < time.monotonic() - started < 3.0
+        writer.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.asyncio
+async def test_over_the_connection_cap_the_least_recently_active_is_closed(
+    tmp_path: Path,
+) -> None:
+    """With --max-admin-connections 2, two clients stuck in their headers cannot lock others
+    out: each new connection closes the least recently active one, and is served."""
+    server = _quick_admin(tmp_path, max_admin_connections=2)
+    try:
+        port = _admin_port(server)
+        stuck = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
+        for _reader, writer in stuck:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            await writer.drain()
+        for _attempt in range(3):
+            assert await _get(port) == 200
+        assert await _closed_within(stuck[0][0], 2.0)
+        assert server.server.admin is not None
+        assert len(server.server.admin.connections) <= 2
+        for _reader, writer in stuck:
+            writer.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.asyncio
+async def test_beyond_loopback_changes_need_a_token_made_up_at_start(tmp_path: Path) -> None:
+    """Listening on 0.0.0.0 without --admin-token: a random token is made up and shown in the
+    startup line; changes need it, reads (/healthz, /metrics, /zones) stay open."""
+    server = _quick_admin(tmp_path, admin_address="0.0.0.0")
+    try:
+        port, token = _admin_port(server), server.server.admin_token
+        assert token is not None
+        assert len(token) >= 20
+        assert (
+            f"admin API on http://0.0.0.0:{port}/ (token required for changes: {token}; "
+            "set --admin-token to choose it)"
+        ) in server.server.describe()
+        for path in ("/healthz", "/metrics", "/zones"):
+            assert await _get(port, path) == 200
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/reload"
+            async with http.post(url) as reply:
+                assert reply.status == 401
+            async with http.post(url, headers={"Authorization": f"Bearer {token}"}) as reply:
+                assert reply.status == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.asyncio
+async def test_on_loopback_no_token_is_made_up(tmp_path: Path) -> None:
+    """On 127.0.0.1 without --admin-token, changes need no token, as before."""
+    server = _quick_admin(tmp_path)
+    try:
+        assert server.server.admin_token is None
+        assert f"admin API on http://127.0.0.1:{_admin_port(server)}/" in server.server.describe()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"http://127.0.0.1:{_admin_port(server)}/reload") as reply,
+        ):
+            assert reply.status == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),
+        ("192.0.2.1", False),
+        ("fe80::1%eth0", False),
+    ],
+)
+def test_what_counts_as_loopback(address: str, loopback: bool) -> None:
+    assert is_loopback(address) is loopback

@@ -29,6 +29,8 @@ VALUES = {
     "seed": ("42", 42),
     "geoip_db": ("/srv/geo.mmdb", Path("/srv/geo.mmdb")),
     "default_location": ("us-ca", "US-CA"),
+    "max_tcp_connections": ("300", 300),
+    "max_admin_connections": ("40", 40),
 }
 
 

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -665,3 +666,45 @@ def test_chosen_admin_port_taken_is_an_error(alpha_dir: Path) -> None:
     assert result.returncode == 1
     assert "already in use" in result.stderr
     assert "--admin-port 0" in result.stderr
+
+
+def _free_tcp_port() -> int:
+    with socket.create_server(("0.0.0.0", 0)) as holder:
+        return int(holder.getsockname()[1])
+
+
+def test_admin_beyond_loopback_prints_a_made_up_token_and_healthcheck_still_works(
+    serve: StartServe, alpha_dir: Path
+) -> None:
+    """`--admin-address 0.0.0.0` without a token (the container's setting): the startup line
+    gives the random token changes need; GET /healthz, and so `r53emu healthcheck`, stay open."""
+    admin_port = _free_tcp_port()
+    argv = [*R53EMU, "serve", "--zones", str(alpha_dir), "--port", "0"]
+    argv += ["--admin-address", "0.0.0.0", "--admin-port", str(admin_port)]
+    server = serve(argv, clean_env())
+    server.wait_listening()
+    found = server.wait_for_line(
+        rf"admin API on http://0\.0\.0\.0:{admin_port}/ \(token required for changes: "
+        r"([A-Za-z0-9_-]{20,}); set --admin-token to choose it\)"
+    )
+    token = found.group(1)
+    reload_url = f"http://127.0.0.1:{admin_port}/reload"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(reload_url, method="POST"), timeout=5)
+    assert refused.value.code == 401
+    refused.value.close()
+    authorized = urllib.request.Request(
+        reload_url, method="POST", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(authorized, timeout=5) as reply:
+        assert reply.status == 200
+    check = subprocess.run(
+        [*R53EMU, "healthcheck", "--pid", str(server.process.pid)],
+        env=clean_env({"R53EMU_ADMIN_PORT": ""}),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert check.returncode == 0, check.stderr
+    assert f"http://127.0.0.1:{admin_port}/healthz: 200" in check.stdout
+    assert server.stop() == 0

@@ -317,3 +317,42 @@ async def test_a_client_that_reads_late_gets_every_reply_in_order(
         assert idents == [i % 65536 for i in range(count)]
     finally:
         writer.close()
+
+
+@pytest.fixture
+def capped_server(tmp_path: Path) -> Iterator[Address]:
+    """A real server on tcp.test that keeps at most 3 TCP connections open."""
+    directory = write_zones(tmp_path / "zones", {"tcp.yaml": ZONE})
+    config = ServerConfig(
+        zones=directory, address="127.0.0.1", port=0, tcp_idle_timeout=30, max_tcp_connections=3
+    )
+    background = BackgroundServer(config).start()
+    yield background.address
+    background.stop()
+
+
+async def _ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ident: int) -> bytes:
+    writer.write(_frame(_wire("one.tcp.test", ident=ident)))
+    await writer.drain()
+    return await _read_frame(reader)
+
+
+@pytest.mark.asyncio
+async def test_over_the_cap_the_least_recently_active_connection_is_closed(
+    capped_server: Address,
+) -> None:
+    """With --max-tcp-connections 3, a fourth connection closes the one whose last query is
+    oldest (not the oldest connection); the others, and the new one, keep answering."""
+    first, second, third = [await asyncio.open_connection(*capped_server) for _ in range(3)]
+    try:
+        for ident, (reader, writer) in ((1, second), (2, first), (3, third)):
+            assert _texts(await _ask(reader, writer, ident)) == {"one.tcp.test. 60 IN A 192.0.2.1"}
+        # Least recently active: second (its query came first).
+        fourth = await asyncio.open_connection(*capped_server)
+        assert await asyncio.wait_for(second[0].read(), timeout=5) == b""
+        for ident, (reader, writer) in enumerate((first, third, fourth), start=10):
+            assert int.from_bytes((await _ask(reader, writer, ident))[:2], "big") == ident
+        fourth[1].close()
+    finally:
+        for _reader, writer in (first, second, third):
+            writer.close()
