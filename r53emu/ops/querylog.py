@@ -72,15 +72,17 @@ class QueryLog:
         try:
             self.stream.write(json.dumps(log_record(event), separators=(", ", ": ")) + "\n")
             self.stream.flush()
-        except OSError as exc:  # raised here, it would lose the query its answer
+        except (OSError, ValueError) as exc:  # ValueError: a closed stream
+            # Raised here, it would reach the handler (which survives it, but counts it).
             self._give_up(exc)
 
-    def _give_up(self, exc: OSError) -> None:
+    def _give_up(self, exc: OSError | ValueError) -> None:
         self.given_up = True
         where = "standard output" if self.stream is sys.stdout else getattr(self.stream, "name", "")
         logger.warning("query log: cannot write to %s (%s); no more queries are logged", where, exc)
-        if isinstance(exc, BrokenPipeError):
-            # What is still buffered would be written, and fail again, at exit: send it nowhere.
+        if isinstance(exc, OSError):
+            # What is still buffered would be written, and fail again, when the stream is
+            # closed at exit (a broken pipe, a full disk, /dev/full): send it nowhere.
             with contextlib.suppress(OSError, ValueError):  # ValueError: a stream without fd
                 target = self.stream.fileno()
                 devnull = os.open(os.devnull, os.O_WRONLY)

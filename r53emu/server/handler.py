@@ -61,6 +61,10 @@ class QueryHandler:
         self.health = health
         self.locator: Locator | None = None
         self.observers: list[QueryObserver] = []  # told of every answered query (query log, plugin)
+        # An observer that raises never costs a reply: its failures are counted here (for the
+        # metrics) and each failing observer is logged once, the first time.
+        self.observer_failures = 0
+        self._failed_observers: list[QueryObserver | None] = []  # None: making the event failed
         # The fast path: replies made once, reused for the same question (r53emu.server.replycache).
         self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
         self.stats = QueryStats()  # counts for the metrics, kept cheaply in the answer path
@@ -116,12 +120,32 @@ class QueryHandler:
         started: float,
     ) -> None:
         """Give the observers the query's event (a cached reply's query is read again here:
-        the fast path reads only what its reply needs)."""
-        parsed = parse_query(query) if isinstance(query, bytes) else query
-        assert isinstance(parsed, ParsedQuery), "the fast path answers only readable queries"
-        event = _event(parsed, answer, catalog, client_ip, transport, started)
+        the fast path reads only what its reply needs). Nothing raised here reaches the
+        caller: the reply is already made and is sent whatever an observer does."""
+        try:
+            parsed = parse_query(query) if isinstance(query, bytes) else query
+            assert isinstance(parsed, ParsedQuery), "the fast path answers only readable queries"
+            event = _event(parsed, answer, catalog, client_ip, transport, started)
+        except Exception:
+            self._observer_failed(None)
+            return
         for observe in self.observers:
-            observe(event)
+            try:
+                observe(event)
+            except Exception:
+                self._observer_failed(observe)
+
+    def _observer_failed(self, observe: QueryObserver | None) -> None:
+        """Count an observer's exception; log it (with its traceback) only the first time that
+        observer fails, so that one broken observer does not log once per query."""
+        self.observer_failures += 1
+        if any(observe == failed for failed in self._failed_observers):
+            return
+        self._failed_observers.append(observe)
+        what = "making the query event" if observe is None else f"query observer {observe!r}"
+        logger.exception(
+            "%s failed (further failures counted, not logged); answering goes on", what
+        )
 
     def answer(
         self,
