@@ -260,7 +260,7 @@ class AdminApi:
         return web.json_response({"status": "ok", "zones": len(self.server.catalog.zones)})
 
     async def metrics(self, request: web.Request) -> web.Response:
-        response = web.Response(body=self.server.metrics.render())
+        response = web.Response(body=await self.server.metrics.render_async())
         response.headers["Content-Type"] = METRICS_CONTENT_TYPE
         return response
 

@@ -1,20 +1,26 @@
 """Prometheus metrics (prometheus-client), served by the admin API's `GET /metrics`.
 
 * `r53emu_queries_total{zone, qtype, rcode, policy}`: answered queries. `zone` is the hosted
-  zone's name as in `example.test.` (empty for a name in no hosted zone: REFUSED); `policy` the
-  routing policy of the name asked for (empty when no record set was chosen: NXDOMAIN, NODATA,
-  referrals).
+  zone's name as in `example.test.` (empty for a name in no hosted zone: REFUSED); `qtype` a
+  Route 53 record type or `ANY`, else `other` (whatever type a client sends, the series stay
+  bounded by the zones); `policy` the routing policy of the name asked for (empty when no
+  record set was chosen: NXDOMAIN, NODATA, referrals).
 * `r53emu_answer_seconds`: histogram of the time from receiving a query to having its reply.
 * `r53emu_health_check_healthy{check_id}`: 1 healthy, 0 unhealthy, as routing sees it.
 * `r53emu_reloads_total`, `r53emu_reload_failures_total`: zone reloads that took effect, and
   those refused because the new files had errors (the last good zones kept serving).
 
 Each `Metrics` has its own registry, so several servers in one process (tests) don't mix.
+`render_async` is what the admin API should serve: it copies the counts on the event loop (a
+copy bounded by the zones, cheap) and formats the text in a thread, so that a scrape never
+holds up the DNS answers the loop gives meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from itertools import accumulate
 
 from prometheus_client import (
@@ -29,7 +35,7 @@ from prometheus_client.registry import Collector
 
 from r53emu.model import names
 from r53emu.model.dnsconstants import RCODE_NAMES, type_name
-from r53emu.server.querystats import LATENCY_BUCKETS, QueryStats
+from r53emu.server.querystats import LATENCY_BUCKETS, OTHER_QTYPE, QueryStats, StatsKey
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -38,8 +44,11 @@ class Metrics:
     """The server's metrics; the query counts are read from the handler's `QueryStats`."""
 
     def __init__(self, stats: QueryStats) -> None:
+        self.stats = stats
         self.registry = CollectorRegistry()
         self.registry.register(_QueryCollector(stats))
+        # The same metrics but the query counts, which `render_async` takes from a copy.
+        self._others = CollectorRegistry()
         self.health = Gauge(
             "r53emu_health_check_healthy",
             "1 when the health check is healthy as routing sees it, else 0.",
@@ -54,6 +63,8 @@ class Metrics:
             "Zone reloads refused because the files had errors (the last good zones kept serving).",
             registry=self.registry,
         )
+        for collector in (self.health, self.reloads, self.reload_failures):
+            self._others.register(collector)
 
     def set_health(self, statuses: Mapping[str, bool]) -> None:
         """Publish every check's status; checks no longer defined disappear."""
@@ -71,8 +82,41 @@ class Metrics:
         }
 
     def render(self) -> bytes:
-        """The Prometheus text exposition of every metric."""
+        """The Prometheus text exposition of every metric (formatted in the caller's thread)."""
         return generate_latest(self.registry)
+
+    async def render_async(self) -> bytes:
+        """`render`, formatted in a worker thread from counts copied here, on the event loop
+        (the only thread that counts queries), so that the loop goes on answering DNS while the
+        text is made."""
+        counts = _Counts.of(self.stats)
+        return await asyncio.to_thread(generate_latest, _Frozen(counts, self._others))
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """A copy of the handler's counts, made on the event loop."""
+
+    queries: dict[StatsKey, int]
+    bucket_counts: list[int]
+    seconds_total: float
+
+    @classmethod
+    def of(cls, stats: QueryStats) -> _Counts:
+        return cls(stats.queries.copy(), stats.bucket_counts.copy(), stats.seconds_total)
+
+
+class _Frozen:
+    """What `generate_latest` reads in the worker thread: the copied counts, then the other
+    metrics (prometheus-client's own, which lock for themselves)."""
+
+    def __init__(self, counts: _Counts, others: CollectorRegistry) -> None:
+        self.counts = counts
+        self.others = others
+
+    def collect(self) -> Iterator[Metric]:
+        yield from _query_metrics(self.counts)
+        yield from self.others.collect()
 
 
 class _QueryCollector(Collector):
@@ -83,28 +127,36 @@ class _QueryCollector(Collector):
         self.stats = stats
 
     def collect(self) -> Iterator[Metric]:
-        queries = CounterMetricFamily(
-            "r53emu_queries",
-            "DNS queries answered, by hosted zone, type, rcode and routing policy.",
-            labels=["zone", "qtype", "rcode", "policy"],
-        )
         # Copies: the event loop's thread may count a query while another thread scrapes.
-        for (zone, qtype, rcode, policy), count in self.stats.queries.copy().items():
-            queries.add_metric(
-                [
-                    names.to_text(zone) if zone is not None else "",
-                    type_name(qtype),
-                    RCODE_NAMES.get(rcode, str(rcode)),
-                    policy or "",
-                ],
-                count,
-            )
-        yield queries
-        cumulative = list(accumulate(self.stats.bucket_counts.copy()))
-        bounds = [str(bound) for bound in LATENCY_BUCKETS] + ["+Inf"]
-        yield HistogramMetricFamily(
-            "r53emu_answer_seconds",
-            "Time from receiving a query to having its reply, in seconds.",
-            buckets=list(zip(bounds, cumulative, strict=True)),
-            sum_value=self.stats.seconds_total,
+        return _query_metrics(_Counts.of(self.stats))
+
+
+def _qtype_label(qtype: int) -> str:
+    return "other" if qtype == OTHER_QTYPE else type_name(qtype)
+
+
+def _query_metrics(counts: _Counts) -> Iterator[Metric]:
+    queries = CounterMetricFamily(
+        "r53emu_queries",
+        "DNS queries answered, by hosted zone, type, rcode and routing policy.",
+        labels=["zone", "qtype", "rcode", "policy"],
+    )
+    for (zone, qtype, rcode, policy), count in counts.queries.items():
+        queries.add_metric(
+            [
+                names.to_text(zone) if zone is not None else "",
+                _qtype_label(qtype),
+                RCODE_NAMES.get(rcode, str(rcode)),
+                policy or "",
+            ],
+            count,
         )
+    yield queries
+    cumulative = list(accumulate(counts.bucket_counts))
+    bounds = [str(bound) for bound in LATENCY_BUCKETS] + ["+Inf"]
+    yield HistogramMetricFamily(
+        "r53emu_answer_seconds",
+        "Time from receiving a query to having its reply, in seconds.",
+        buckets=list(zip(bounds, cumulative, strict=True)),
+        sum_value=counts.seconds_total,
+    )

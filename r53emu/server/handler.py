@@ -74,7 +74,7 @@ class QueryHandler:
         catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
         replies = self.replies
         if replies is not None:
-            hit = replies.reply_to(packet, client_ip, catalog, self.health, self.rng)
+            hit = replies.reply_to(packet, client_ip, catalog, self.health, self.rng, transport)
             if hit is not None:
                 reply, cached = hit
                 self.stats.count(cached.stats, time.perf_counter() - started)

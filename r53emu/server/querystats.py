@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from r53emu.model.dnsconstants import RECORD_TYPES, TYPE_ANY
 from r53emu.model.names import Name
 from r53emu.model.query import Answer
 
@@ -33,6 +34,12 @@ LATENCY_BUCKETS = (
 # the name asked for (None: no record set was chosen).
 StatsKey = tuple[Name | None, int, int, str | None]
 
+# The qtypes counted by their own number: Route 53's record types and ANY. Every other one
+# (any of the 65,536 a client may send) is counted as OTHER_QTYPE (`other` in the metrics), so
+# that clients cannot make a series per qtype: the counts stay bounded by the zones.
+COUNTED_QTYPES = frozenset((*RECORD_TYPES.values(), TYPE_ANY))
+OTHER_QTYPE = -1
+
 
 class QueryStats:
     """Answered queries by `StatsKey`, and a histogram of answer times (`LATENCY_BUCKETS`;
@@ -52,6 +59,8 @@ class QueryStats:
 
 
 def stats_key(answer: Answer, qtype: int) -> StatsKey:
-    """What a query of type `qtype` that got `answer` is counted as."""
+    """What a query of type `qtype` that got `answer` is counted as (a qtype not in
+    `COUNTED_QTYPES` as `OTHER_QTYPE`)."""
     policy = answer.routed[0].group.policy if answer.routed else None
-    return (answer.zone, qtype, answer.rcode, policy)
+    counted = qtype if qtype in COUNTED_QTYPES else OTHER_QTYPE
+    return (answer.zone, counted, answer.rcode, policy)

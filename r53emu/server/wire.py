@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass
 
 from dnslib import RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
+from dnslib.label import DNSBuffer, DNSLabelError
 
 from r53emu.model.catalog import IPNetwork
 from r53emu.model.dnsconstants import (
@@ -328,8 +329,11 @@ def reply_opt(dnssec_ok: bool, ecs: bytes | None = None, rcode: int = RCODE_NOER
 
 
 def header_reply(ident: int, opcode: int, rd: bool, rcode: int) -> bytes:
-    """A header-only reply (FORMERR, NOTIMP): ID, opcode and RD copied, QR set, no sections."""
-    return _HEADER.pack(ident, reply_flags(opcode, False, rcode, rd, False), 0, 0, 0, 0)
+    """A header-only reply (FORMERR, NOTIMP): ID and opcode copied, QR set, no sections. RD is
+    copied for QUERY only: RFC 1035 defines it for queries, and other opcodes (NOTIFY, UPDATE,
+    ...) get it clear (ISC's DNS compliance test `opcodeflg` checks this)."""
+    flags = reply_flags(opcode, False, rcode, rd and opcode == 0, False)
+    return _HEADER.pack(ident, flags, 0, 0, 0, 0)
 
 
 def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
@@ -337,15 +341,89 @@ def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
 
     When it does not fit, the additional section is dropped first (it is optional, except glue
     in a referral); if it still does not fit, the reply keeps only question and OPT, with TC=1.
+
+    The message is packed once, record by record, and only until it outgrows `limit`: the
+    reply without the additional section is the packed message cut after the authority section
+    (compression pointers only point back), and the truncated one the header and the question.
     """
-    full = _message(query, answer, answer.answer, answer.authority, answer.additional)
-    if len(full) <= limit:
-        return full
+    opt = b"" if query.edns is None else _opt(query.edns, answer)
+    flags = reply_flags(query.opcode, answer.authoritative, answer.rcode, query.rd, query.cd)
+    packed = pack_sections(query, answer, limit - len(opt))
+    return reply_of(packed, query.id, flags, answer, limit, opt)
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A reply packed by dnslib without its OPT, as far as it was packed: the bytes after the
+    header (question, then the records), where the question ends in them and where each record
+    packed ends, and the three section counts."""
+
+    body: bytes
+    question_end: int
+    ends: tuple[int, ...]
+    counts: tuple[int, int, int]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.ends) == sum(self.counts)
+
+    def authority_end(self) -> int | None:
+        """Where the authority section ends (None: not packed so far)."""
+        before = self.counts[0] + self.counts[1]
+        if before == 0:
+            return self.question_end
+        return self.ends[before - 1] if len(self.ends) >= before else None
+
+
+def pack_sections(query: ParsedQuery, answer: Answer, room: int | None = None) -> Packed:
+    """The question and the records of `answer` as dnslib packs them in one message (the bytes
+    `_message` makes after the header), stopping after the first record that takes the message
+    past `room` bytes (None: pack everything). The names of the records not packed are checked
+    as dnslib would check them, so that a reply fails exactly where packing it whole would."""
+    buffer = DNSBuffer()
+    buffer.pack("!HHHHHH", 0, 0, 0, 0, 0, 0)  # the header, made by the caller
+    DNSQuestion(DNSLabel(query.qname), query.qtype, query.qclass).pack(buffer)
+    question_end = buffer.offset - _HEADER.size
+    records = answer.answer + answer.authority + answer.additional
+    ends: list[int] = []
+    for position, record in enumerate(records):
+        rr_of(record).pack(buffer)
+        ends.append(buffer.offset - _HEADER.size)
+        if room is not None and buffer.offset > room:
+            for name in {later.name for later in records[position + 1 :]}:
+                _check_name(name)
+            break
+    counts = (len(answer.answer), len(answer.authority), len(answer.additional))
+    return Packed(bytes(buffer.data[_HEADER.size :]), question_end, tuple(ends), counts)
+
+
+def _check_name(name: Name) -> None:
+    """Raise as dnslib's `encode_name` would for `name` (the only check packing a record makes
+    that can fail for a name the lookup produced)."""
+    label = DNSLabel(name)
+    if len(label) > 253:
+        raise DNSLabelError(f"Domain label too long: {label!r}")
+
+
+def reply_of(
+    packed: Packed, ident: int, flags: int, answer: Answer, limit: int, opt: bytes
+) -> bytes:
+    """The reply `render` sends from the packed sections: whole, without the additional
+    section (not for a referral, whose glue it is), else truncated, whichever fits `limit`
+    first; `flags` without TC, `opt` the reply's OPT record (b"": none)."""
+    answers, authority, additional = packed.counts
+    with_opt = 1 if opt else 0
+    room = limit - _HEADER.size - len(opt)
+    body = packed.body
+    if packed.complete and len(body) <= room:
+        return _HEADER.pack(ident, flags, 1, answers, authority, additional + with_opt) + body + opt
     if answer.outcome is not Outcome.REFERRAL:
-        trimmed = _message(query, answer, answer.answer, answer.authority, ())
-        if len(trimmed) <= limit:
-            return trimmed
-    return _message(query, answer, (), (), (), truncated=True)
+        end = packed.authority_end()
+        if end is not None and end <= room:
+            head = _HEADER.pack(ident, flags, 1, answers, authority, with_opt)
+            return head + body[:end] + opt
+    head = _HEADER.pack(ident, flags | FLAG_TC, 1, 0, 0, with_opt)
+    return head + body[: packed.question_end] + opt
 
 
 # The answer to a query that failed inside r53emu (no section; the query log records its rcode).
@@ -372,11 +450,10 @@ def _message(
     authority: tuple[ResourceRecord, ...],
     additional: tuple[ResourceRecord, ...],
     edns: Edns | None = None,
-    truncated: bool = False,
 ) -> bytes:
     flags = reply_flags(query.opcode, answer.authoritative, answer.rcode, query.rd, query.cd)
     message = DNSRecord(
-        header=DNSHeader(id=query.id, bitmap=flags | (FLAG_TC if truncated else 0)),
+        header=DNSHeader(id=query.id, bitmap=flags),
         q=DNSQuestion(DNSLabel(query.qname), query.qtype, query.qclass),
     )
     message.rr = [rr_of(record) for record in answers]

@@ -225,12 +225,12 @@ def test_rd_and_cd_are_copied(probe: UdpProbe, bits: int) -> None:
     assert dns.message.from_wire(reply).rcode() == dns.rcode.NOERROR
 
 
-def test_rd_is_copied_on_formerr_and_notimp(probe: UdpProbe) -> None:
-    """Header-only replies (FORMERR, NOTIMP) copy RD too."""
+def test_rd_is_copied_on_formerr_and_cleared_on_notimp(probe: UdpProbe) -> None:
+    """Header-only FORMERR copies RD; NOTIMP (another opcode) clears it: RD is QUERY's alone."""
     formerr = _one_reply(probe, HEADER.pack(1, RD, 0, 0, 0, 0))
     notimp = _one_reply(probe, _with_flags(_wire(), (4 << 11) | RD))
     assert _flags(formerr) & (RD | 0xF) == RD | dns.rcode.FORMERR
-    assert _flags(notimp) & (RD | 0xF) == RD | dns.rcode.NOTIMP
+    assert _flags(notimp) & (RD | 0xF) == dns.rcode.NOTIMP
 
 
 # --- truncated, oversized, looping ------------------------------------------------------------
