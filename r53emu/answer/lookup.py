@@ -2,6 +2,10 @@
 
 `lookup(catalog, query, rng)` returns an `Answer` value; it never touches sockets, clocks or
 global state, so the wire layer (and later a cache of precomputed answers) can sit in front of it.
+
+Alias resolution recurses once per alias of a chain and never follows more than
+`MAX_ALIAS_CHAIN` (the loader refuses longer chains; a catalog built otherwise gets no records
+from the aliases past the bound, and such an alias counts as unhealthy).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Mapping
 from r53emu.answer.routing import POLICIES, RoutingContext
 from r53emu.health.snapshot import ALL_HEALTHY, HealthView
 from r53emu.model import names
-from r53emu.model.catalog import Catalog, RecordGroup, RecordSet, Zone
+from r53emu.model.catalog import MAX_ALIAS_CHAIN, Catalog, RecordGroup, RecordSet, Zone
 from r53emu.model.dnsconstants import (
     RCODE_NOERROR,
     RCODE_NXDOMAIN,
@@ -134,14 +138,15 @@ class _ZoneLookup:
             return self._negative(Outcome.NODATA)
         return self._positive(records, outcome)
 
-    def _resolve(self, group: RecordGroup, owner: Name) -> list[ResourceRecord]:
+    def _resolve(self, group: RecordGroup, owner: Name, aliases: int = 0) -> list[ResourceRecord]:
         """Let the group's policy choose, then materialize the chosen record sets.
 
         An alias answers with its own name and type and the target's values and TTL (§4).
+        `aliases` is the number of aliases followed to reach `group`.
         """
 
         def healthy(member: RecordSet) -> bool:
-            return self._member_healthy(member, group.rtype)
+            return self._member_healthy(member, group.rtype, aliases)
 
         context = RoutingContext(self.query, self.rng, healthy, self.query.location)
         selection = POLICIES[group.policy](group, context)
@@ -162,10 +167,10 @@ class _ZoneLookup:
         self.routed.append(Routed(group, positions))
         records: list[ResourceRecord] = []
         for member in selection.chosen:
-            records.extend(self._materialize(member, group.rtype, owner))
+            records.extend(self._materialize(member, group.rtype, owner, aliases))
         return records
 
-    def _member_healthy(self, member: RecordSet, rtype: int) -> bool:
+    def _member_healthy(self, member: RecordSet, rtype: int, aliases: int = 0) -> bool:
         """A record set's health (§3.0, §4): its health check, and with evaluate_target_health
         its alias target's, which is healthy when at least one of the target's members is.
 
@@ -178,19 +183,30 @@ class _ZoneLookup:
             return False
         if member.alias is None or not member.alias.evaluate_target_health:
             return True
+        if aliases >= MAX_ALIAS_CHAIN:
+            return False  # past the bound (never for loaded zones): not followed
         key = (member.alias.name, rtype)
         if key not in self._group_health:
             target = self.zone.group(member.alias.name, rtype)
             self._group_health[key] = target is not None and any(
-                self._member_healthy(sibling, rtype) for sibling in target.members
+                self._member_healthy(sibling, rtype, aliases + 1) for sibling in target.members
             )
         return self._group_health[key]
 
-    def _materialize(self, member: RecordSet, rtype: int, owner: Name) -> list[ResourceRecord]:
+    def _materialize(
+        self, member: RecordSet, rtype: int, owner: Name, aliases: int = 0
+    ) -> list[ResourceRecord]:
         if member.alias is not None:
+            if aliases >= MAX_ALIAS_CHAIN:
+                # Never for loaded zones: the loader refuses longer chains.
+                self.notes.append(
+                    f"{names.to_text(member.name)} ({member.label}) is more than "
+                    f"{MAX_ALIAS_CHAIN} aliases down a chain: not followed"
+                )
+                return []
             target = self.zone.group(member.alias.name, rtype)
             assert target is not None, "alias targets are checked when zones load"
-            return self._resolve(target, owner)
+            return self._resolve(target, owner, aliases + 1)
         assert member.ttl is not None
         values = list(member.records)
         self.rng.shuffle(values)  # values of a record set come in random order (§2.2)

@@ -14,6 +14,12 @@ from r53emu.model.names import Name, to_text
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Point = tuple[float, float]  # (latitude, longitude) in degrees
 
+# The longest chain of aliases (an alias to an alias to ...) a zone may hold, counted in
+# aliases: the loader refuses longer chains and the lookup never follows more. Route 53
+# documents no depth (semantics §4); r53emu's bound, far above the few levels decision trees
+# use, and low enough that resolving a chain stays cheap and shallow.
+MAX_ALIAS_CHAIN = 32
+
 
 @dataclass(frozen=True, slots=True)
 class Source:

@@ -15,6 +15,7 @@ from r53emu.zonefiles.cidr_file import parse_cidr_collections
 from r53emu.zonefiles.client_locations_file import parse_client_locations
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.healthchecks_file import ParsedCheck, parse_health_checks
+from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.routing_field_rules import AccountRefs
 from r53emu.zonefiles.sourcefile import LineDict
 
@@ -77,7 +78,9 @@ class AccountSections:
                 child = self.checks.get(child_id)
                 if child is None:
                     errors.append(
-                        child_at.error(f"no health check {child_id!r} in any `health_checks:`")
+                        child_at.error(
+                            f"no health check {quoted(child_id)} in any `health_checks:`"
+                        )
                     )
                 elif child.type == CALCULATED:
                     errors.append(

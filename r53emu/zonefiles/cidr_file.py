@@ -15,6 +15,7 @@ from typing import Any
 from r53emu.model.catalog import CidrCollection, IPNetwork, Source
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.fieldreaders import read_list, read_mapping, read_str
+from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.sourcefile import source_text
 
 # Route 53 collections have UUID ids and 1..64-character names of these characters.
@@ -49,7 +50,7 @@ def parse_cidr_collections(
         if not COLLECTION_ID.fullmatch(collection_id):
             errors.append(
                 collection_at.error(
-                    f"{collection_id!r} is not a collection id (1..64 of 0-9 A-Z a-z _ -)"
+                    f"{quoted(collection_id)} is not a collection id (1..64 of 0-9 A-Z a-z _ -)"
                 )
             )
         locations = _locations(raw, collection_at, errors)
@@ -78,7 +79,9 @@ def _locations(raw: Any, at: Field, errors: list[ZoneError]) -> dict[str, tuple[
             )
         elif not LOCATION_NAME.fullmatch(name):
             errors.append(
-                location_at.error(f"{name!r} is not a location name (1..16 of 0-9 A-Z a-z _ -)")
+                location_at.error(
+                    f"{quoted(name)} is not a location name (1..16 of 0-9 A-Z a-z _ -)"
+                )
             )
         locations[name] = _blocks(blocks_raw, location_at, name, placed, errors)
     return locations
@@ -133,7 +136,7 @@ def read_network(value: Any, at: Field, errors: list[ZoneError]) -> IPNetwork | 
         return None
     text = text.strip()
     if "/" not in text:
-        errors.append(at.error(f"{text!r} is not a CIDR block (write address/prefix-length)"))
+        errors.append(at.error(f"{quoted(text)} is not a CIDR block (write address/prefix-length)"))
         return None
     try:
         return ipaddress.ip_network(text)
@@ -141,7 +144,7 @@ def read_network(value: Any, at: Field, errors: list[ZoneError]) -> IPNetwork | 
         try:
             meant = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            errors.append(at.error(f"{text!r} is not a CIDR block ({exc})"))
+            errors.append(at.error(f"{quoted(text)} is not a CIDR block ({exc})"))
             return None
         errors.append(at.error(f"{text} has host bits set (the block is {meant})"))
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from r53emu.zonefiles.quoting import MAX_MESSAGE_CHARS, clipped
 from r53emu.zonefiles.sourcefile import LineDict, LineList
 
 
@@ -19,6 +20,12 @@ class ZoneError:
     line: int
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        # A message or path that quotes a huge value or key whole is cut (quoting.py).
+        if len(self.message) > MAX_MESSAGE_CHARS or len(self.field) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", clipped(self.message))
+            object.__setattr__(self, "field", clipped(self.field))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line > 0 else self.file

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from r53emu.zonefiles.errors import Field, ZoneError
+from r53emu.zonefiles.quoting import QUOTE_CHARS, clipped, quoted
 from r53emu.zonefiles.sourcefile import LineDict, LineList, source_text
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = 4_000  # Python's int() refuses text of more than 4,300 digits
 
 
 class _Reported:
@@ -40,9 +42,12 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
         # would keep that for every TTL and weight it holds.
         number = int(value)
     elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        if len(value.strip()) > _MAX_DIGITS:  # past what int() reads, and past every range
+            errors.append(where.error(f"{quoted(value)} is not in {low}..{high}"))
+            return None
         number = int(value.strip())
     if number is None:
-        errors.append(where.error(f"{value!r} is not a whole number"))
+        errors.append(where.error(f"{quoted(value)} is not a whole number"))
         return None
     if not low <= number <= high:
         errors.append(where.error(f"{number} is not in {low}..{high}"))
@@ -83,7 +88,7 @@ def read_choice(
     for choice in options:
         if text.strip().lower() == choice.lower():
             return choice
-    errors.append(where.error(f"{text!r} is not one of {', '.join(options)}"))
+    errors.append(where.error(f"{quoted(text)} is not one of {', '.join(options)}"))
     return None
 
 
@@ -125,7 +130,7 @@ def read_bool(value: Any, where: Field, errors: list[ZoneError]) -> bool | None:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    errors.append(where.error(f"expected true or false, found {value!r}"))
+    errors.append(where.error(f"expected true or false, found {quoted(value)}"))
     return None
 
 
@@ -162,8 +167,8 @@ def check_keys(
 def _shown(value: Any) -> str:
     """A scalar as the user wrote it, for messages."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return source_text(value)
-    return repr(value)
+        return clipped(source_text(value), QUOTE_CHARS)
+    return quoted(value)
 
 
 def _kind(value: Any) -> str:
@@ -178,5 +183,5 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {source_text(value)}"
     if isinstance(value, str):
-        return f"the text {value!r}"
-    return f"{type(value).__name__} {value!r}"
+        return f"the text {quoted(value)}"
+    return f"{type(value).__name__} {quoted(value)}"

@@ -34,6 +34,7 @@ from r53emu.zonefiles.fieldreaders import (
     read_number,
     read_str,
 )
+from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.sourcefile import LineDict, source_text
 
 MAX_ID = 64  # Route 53's HealthCheckId length
@@ -188,7 +189,7 @@ def _endpoint(kind: str, mapping: LineDict, at: Field, errors: list[ZoneError]) 
             try:
                 fields["ip_address"] = str(ipaddress.ip_address(text.strip()))
             except ValueError:
-                errors.append(ip_at.error(f"{text!r} is not an IPv4 or IPv6 address"))
+                errors.append(ip_at.error(f"{quoted(text)} is not an IPv4 or IPv6 address"))
     if "fqdn" in mapping:
         fqdn_at = at.child(mapping, "fqdn")
         text = read_str(mapping["fqdn"], fqdn_at, errors)
@@ -264,7 +265,7 @@ def _children(
         if child is None:
             continue
         if child in children:
-            errors.append(child_at.error(f"{child!r} is listed twice"))
+            errors.append(child_at.error(f"{quoted(child)} is listed twice"))
             continue
         children[child] = child_at
     return tuple(children.items())

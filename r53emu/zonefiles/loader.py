@@ -5,6 +5,9 @@ describes; one such file given instead of a directory is read alone. YAML files 
 hosted zones; JSON files hold `aws route53 list-resource-record-sets` output. Any YAML file may
 also carry the account-level sections (`accountfile`): they are read from every file first,
 since record sets of any zone reference them (health checks, CIDR collections).
+
+A file of the directory that is a symbolic link is read only when it resolves to a file inside
+the directory: a link to a system file must not put that file's lines into a reload's errors.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from r53emu.zonefiles.jsonzone import (
     zone_id_from_json,
     zone_name_from_json,
 )
+from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.recordsets import MAX_TTL, Entry, ZoneContext, group_key_of, parse_record_set
 from r53emu.zonefiles.routing_field_rules import AccountRefs
 from r53emu.zonefiles.sourcefile import LineDict, LineList, SourceError, load_document
@@ -83,9 +87,11 @@ def _no_progress(files: int, record_sets: int) -> None:
 
 
 def _load_catalog(directory: Path, progress: Progress) -> Catalog:
+    inside: Path | None = None  # the directory whose files must stay inside it
     if directory.is_file() and directory.suffix in ZONE_SUFFIXES:
         paths = [directory]
     elif directory.is_dir():
+        inside = directory.resolve()
         paths = zone_files(directory)
     else:
         problem = (
@@ -98,6 +104,18 @@ def _load_catalog(directory: Path, progress: Progress) -> Catalog:
     account = AccountSections()
     documents: list[tuple[Path, LineDict]] = []
     for read, path in enumerate(paths, start=1):
+        if inside is not None and _links_outside(path, inside):
+            errors.append(
+                ZoneError(
+                    str(path),
+                    1,
+                    "",
+                    "a symbolic link to a file outside the zones directory: not read (zone "
+                    "files, and links among them, must stay inside the directory)",
+                )
+            )
+            progress(read, 0)
+            continue
         document = read_document(path, errors)
         progress(read, 0)
         if document is None:
@@ -141,6 +159,11 @@ def _load_catalog(directory: Path, progress: Progress) -> Catalog:
         cidr_collections=account.cidr_collections,
         client_locations=tuple(account.client_locations),
     )
+
+
+def _links_outside(path: Path, directory: Path) -> bool:
+    """Whether `path`, a file of `directory` (resolved), is a link that resolves outside it."""
+    return path.is_symlink() and not path.resolve().is_relative_to(directory)
 
 
 def _handed_out(items: list[_T]) -> Iterator[_T]:
@@ -253,7 +276,8 @@ def _zone_id(mapping: LineDict, top: Field, zone_text: str, errors: list[ZoneErr
     given = read_str(mapping["id"], id_at, errors)
     if given is None or not _ZONE_ID.match(given):
         if given is not None:
-            errors.append(id_at.error(f"{given!r} is not a hosted zone id (1..32 letters/digits)"))
+            message = f"{quoted(given)} is not a hosted zone id (1..32 letters/digits)"
+            errors.append(id_at.error(message))
         return apexdefaults.zone_id(zone_text)
     return given
 
@@ -309,10 +333,11 @@ def _zone_name(value: Any, at: Field, errors: list[ZoneError]) -> Name | None:
         errors.append(at.error(str(exc)))
         return None
     if len(name) < 2:
-        errors.append(at.error(f"{text!r}: Route 53 cannot host a zone for a top-level domain"))
+        message = f"{quoted(text)}: Route 53 cannot host a zone for a top-level domain"
+        errors.append(at.error(message))
         return None
     if name[0] == b"*":
-        errors.append(at.error(f"{text!r}: `*` cannot be the leftmost label of a zone name"))
+        errors.append(at.error(f"{quoted(text)}: `*` cannot be the leftmost label of a zone name"))
         return None
     return name
 

@@ -12,6 +12,7 @@ from typing import Any
 from r53emu.geo import geography
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.fieldreaders import read_str
+from r53emu.zonefiles.quoting import quoted
 
 
 def read_region(value: Any, at: Field, errors: list[ZoneError]) -> str | None:
@@ -22,7 +23,7 @@ def read_region(value: Any, at: Field, errors: list[ZoneError]) -> str | None:
     region = text.strip().lower()
     if region not in geography.region_points():
         known = ", ".join(geography.region_points())
-        errors.append(at.error(f"{text!r} is not an AWS Region (one of: {known})"))
+        errors.append(at.error(f"{quoted(text)} is not an AWS Region (one of: {known})"))
         return None
     return region
 
@@ -34,7 +35,7 @@ def read_continent(value: Any, at: Field, errors: list[ZoneError]) -> str | None
     code = text.strip().upper()
     if code not in geography.CONTINENTS:
         shown = " ".join(sorted(geography.CONTINENTS))
-        errors.append(at.error(f"{text!r} is not a continent code ({shown})"))
+        errors.append(at.error(f"{quoted(text)} is not a continent code ({shown})"))
         return None
     return code
 
@@ -56,7 +57,8 @@ def read_country(
         return None
     if code not in geography.continents():
         default = ', or "*" for the default location' if default_allowed else ""
-        errors.append(at.error(f"{text!r} is not a country code (ISO 3166-1 alpha-2{default})"))
+        message = f"{quoted(text)} is not a country code (ISO 3166-1 alpha-2{default})"
+        errors.append(at.error(message))
         return None
     return code
 
@@ -75,6 +77,6 @@ def read_subdivision(value: Any, at: Field, country: str, errors: list[ZoneError
         )
         return None
     if code not in known:
-        errors.append(at.error(f"{text!r} is not a subdivision code of {country}"))
+        errors.append(at.error(f"{quoted(text)} is not a subdivision code of {country}"))
         return None
     return code

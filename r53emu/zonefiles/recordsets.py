@@ -24,6 +24,7 @@ from r53emu.zonefiles.fieldreaders import (
     read_str,
     read_str_at,
 )
+from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.routing_field_rules import (
     NO_ACCOUNT,
     ROUTING_KEYS,
@@ -34,7 +35,11 @@ from r53emu.zonefiles.routing_field_rules import (
 from r53emu.zonefiles.sourcefile import LineDict
 
 MAX_TTL = 2_147_483_647  # semantics §1.5
-MAX_VALUES = 400
+MAX_VALUES = 400  # Route 53's quota of values per record set (semantics §1.5)
+# The characters of all values of one record set: Route 53's quota of characters of values per
+# change request (semantics §1.5), so a record set with more can never be created. It also
+# keeps a record set's answer well inside a DNS message (zonebuild checks whole answers).
+MAX_RECORD_SET_CHARS = 32_000
 MAX_SET_IDENTIFIER = 128
 
 RECORD_SET_KEYS = ("name", "type", "ttl", "records", "alias", "set_identifier", *ROUTING_KEYS)
@@ -199,7 +204,7 @@ def _read_type(mapping: LineDict, where: Field, errors: list[ZoneError]) -> str 
     if text.upper() not in RECORD_TYPES:
         errors.append(
             where.child(mapping, "type").error(
-                f"{text!r} is not a Route 53 record type ({' '.join(sorted(RECORD_TYPES))})"
+                f"{quoted(text)} is not a Route 53 record type ({' '.join(sorted(RECORD_TYPES))})"
             )
         )
         return None
@@ -275,11 +280,14 @@ def _read_ttl_and_records(
     if not values:
         errors.append(at.error("needs at least one value"))
     if len(values) > MAX_VALUES:
+        # The values past the quota are not read (nor checked): 20,000 of them took seconds.
         errors.append(at.error(f"{len(values)} values (at most {MAX_VALUES} per record set)"))
     if type_name in ("CNAME", "SOA") and len(values) > 1:
         errors.append(at.error(f"a {type_name} record set holds exactly one value"))
     parsed: list[Rdata] = []
-    for index, value in enumerate(values):
+    seen: set[bytes] = set()  # the wire forms of the values so far
+    characters = 0
+    for index, value in enumerate(values if len(values) <= MAX_VALUES else values[:MAX_VALUES]):
         text = value if isinstance(value, str) else read_str(value, at.child(values, index), errors)
         if text is None:
             continue
@@ -288,11 +296,21 @@ def _read_ttl_and_records(
         except InvalidValue as exc:
             errors.append(at.child(values, index).error(str(exc)))
             continue
-        if parsed and any(rdata.wire == seen.wire for seen in parsed):
-            duplicate = f"duplicate value {text!r} in one record set"
+        characters += len(text)
+        if rdata.wire in seen:
+            duplicate = f"duplicate value {quoted(text)} in one record set"
             errors.append(at.child(values, index).error(duplicate))
             continue
+        seen.add(rdata.wire)
         parsed.append(rdata)
+    if characters > MAX_RECORD_SET_CHARS:
+        errors.append(
+            at.error(
+                f"the values are {characters:,} characters together (at most "
+                f"{MAX_RECORD_SET_CHARS:,} per record set: Route 53's quota of characters per "
+                "change request)"
+            )
+        )
     return ttl, tuple(parsed)
 
 

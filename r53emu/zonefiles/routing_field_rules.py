@@ -40,6 +40,7 @@ from r53emu.zonefiles.fieldreaders import (
     read_str_at,
 )
 from r53emu.zonefiles.placecodes import read_continent, read_country, read_region, read_subdivision
+from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.sourcefile import LineDict, source_text
 
 # The policy keys of a record set, and the registry name each one selects (model.POLICY_NAMES).
@@ -152,7 +153,8 @@ def _read_health_check_id(
     check_id = read_str_at(mapping, "health_check_id", where, errors)
     if check_id is not None and check_id not in account.health_check_ids:
         at = where.child(mapping, "health_check_id")
-        errors.append(at.error(f"no health check {check_id!r} in any `health_checks:` section"))
+        message = f"no health check {quoted(check_id)} in any `health_checks:` section"
+        errors.append(at.error(message))
         return None
     return check_id
 
@@ -330,7 +332,7 @@ def _degrees(
     if text is None:
         return None
     if not pattern.fullmatch(text.strip()):
-        errors.append(at.error(f"{text!r} is not a number with at most 2 decimals"))
+        errors.append(at.error(f"{quoted(text)} is not a number with at most 2 decimals"))
         return None
     degrees = float(text)
     if not -limit <= degrees <= limit:
@@ -351,7 +353,7 @@ def _local_zone_group(value: Any, at: Field, errors: list[ZoneError]) -> str | N
             return group
     errors.append(
         at.error(
-            f"{text!r} is not a Local Zone group (an AWS Region followed by the Local Zone's "
+            f"{quoted(text)} is not a Local Zone group (an AWS Region followed by the Local Zone's "
             "name without its last letter, e.g. us-east-1-bue-1)"
         )
     )
@@ -382,7 +384,7 @@ def _cidr(
         if collection is not None and collection not in account.cidr_locations:
             errors.append(
                 found[1].error(
-                    f"no CIDR collection {collection!r} in any `cidr_collections:` section"
+                    f"no CIDR collection {quoted(collection)} in any `cidr_collections:` section"
                 )
             )
             collection = None
@@ -392,7 +394,7 @@ def _cidr(
         if location is not None and location != "*" and not LOCATION_NAME.fullmatch(location):
             errors.append(
                 found[1].error(
-                    f"{location!r} is not a location name (1..16 of 0-9 A-Z a-z _ -, "
+                    f"{quoted(location)} is not a location name (1..16 of 0-9 A-Z a-z _ -, "
                     'or "*" for the default)'
                 )
             )
@@ -403,7 +405,8 @@ def _cidr(
                 known = ", ".join(sorted(locations)) or "none"
                 errors.append(
                     found[1].error(
-                        f"collection {collection} has no location {location!r} (its locations: "
+                        f"collection {collection} has no location {quoted(location)} "
+                        f"(its locations: "
                         f'{known}; "*" is the default)'
                     )
                 )

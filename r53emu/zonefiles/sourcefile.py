@@ -16,18 +16,41 @@ into a bool), dates stay text, and a number remembers its source text, so a name
 
 A key given twice is not an error of the parser: each mapping records it, and
 `duplicate_keys` lists every one with its field path, so a file reports all of them at once.
+
+Hostile files are refused with a line rather than read without end: a file over
+`MAX_FILE_BYTES` is not read, nesting deeper than `MAX_DEPTH` is refused before anything
+recursive (PyYAML's composer and constructors, Python's json) sees it, aliases that expand a
+document past `MAX_EXPANDED_ITEMS` are refused, and every walk of a document visits each value
+once however many aliases reach it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import yaml
+
+from r53emu.zonefiles.quoting import quoted
+
+# The largest zone file read, checked before reading it. Reading takes about 40 times the
+# file's size in memory (a 200 MB file peaked at 7.6 GB); the benchmark's 100,000 record sets
+# (Route 53's quota is 10,000 a zone) are 12.5 MB. r53emu's bound: Route 53 reads no files.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# The deepest nesting of mappings and lists read (the top-level mapping is level 1). A zone file
+# needs 5 (top, record_sets, a record set, a routing policy, its coordinates); readers that
+# recurse (PyYAML's composer, Python's json) must never see thousands. r53emu's bound.
+MAX_DEPTH = 100
+# The most items (mapping entries and list items, counted again each time an alias repeats
+# them) a document may expand to: about what a file of MAX_FILE_BYTES holds written out, and
+# far below the billions that nine levels of nested aliases give. r53emu's bound.
+MAX_EXPANDED_ITEMS = 10_000_000
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -112,6 +135,36 @@ _NULL = "tag:yaml.org,2002:null"
 class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader (C parser when present) building LineDict/LineList with YAML 1.2 booleans."""
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # Mappings and lists being constructed around the node being constructed: the
+        # constructors recurse once per level (libyaml stops at 1,000, Python's stack would not).
+        self.depth = 0
+        # id of each mapping and list constructed -> the items it expands to (`expanded_size`)
+        self.sizes: dict[int, int] = {}
+
+
+def _entered(loader: Any, node: yaml.Node) -> None:
+    """Count one more level of nesting; past MAX_DEPTH the file is refused at `node`'s line."""
+    loader.depth += 1
+    if loader.depth > MAX_DEPTH:
+        raise SourceError(node.start_mark.line + 1, _TOO_DEEP)
+
+
+def _left(
+    loader: Any, node: yaml.Node, value: LineDict | LineList, children: Iterable[Any]
+) -> None:
+    """Leave a level; refuse a value whose items, counted again each time an alias (or merge)
+    repeats them, pass MAX_EXPANDED_ITEMS (as `expanded_beyond_bound` does for the reader)."""
+    loader.depth -= 1
+    sizes = loader.sizes
+    total = len(value)
+    for child in children:
+        total += sizes.get(id(child), 0)  # 0 for scalars: only containers are in `sizes`
+    if total > MAX_EXPANDED_ITEMS:
+        raise SourceError(node.start_mark.line + 1, _TOO_EXPANDED)
+    sizes[id(value)] = total
+
 
 # YAML 1.1 tags that YAML 1.2 does not have (or reads differently); such scalars stay text.
 _DROPPED_TAGS = frozenset(
@@ -149,6 +202,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     `flatten_mapping` puts the merged pairs first: the mapping's own keys override them and the
     first of several merged values wins, as the YAML merge-key spec says.
     """
+    _entered(loader, node)
     own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
     merged_pairs = len(node.value) - own_pairs
@@ -175,13 +229,16 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
         mapping.key_lines[key] = key_line
     if duplicates:
         mapping.duplicates = tuple(duplicates)
+    _left(loader, node, mapping, mapping.values())
     return mapping
 
 
 def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
+    _entered(loader, node)
     sequence = LineList(loader.construct_object(child, deep=True) for child in node.value)
     sequence.line = node.start_mark.line + 1
     sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
+    _left(loader, node, sequence, sequence)
     return sequence
 
 
@@ -208,7 +265,7 @@ def _unreadable_as(construct: Any, node: yaml.ScalarNode, what: str) -> Any:
         return construct(node)
     except (ValueError, IndexError, KeyError):
         raise yaml.constructor.ConstructorError(
-            None, None, f"cannot read {node.value!r} as {what}", node.start_mark
+            None, None, f"cannot read {quoted(node.value)} as {what}", node.start_mark
         ) from None
 
 
@@ -256,6 +313,8 @@ class _EventReader:
         self.plain_values: dict[str, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, line of its node)
         self.saw_duplicates = False
+        self.saw_alias = False
+        self.depth = 0  # mappings and lists open around the event being read
 
     def document(self) -> Any:
         """The value of the stream's only document (None for an empty stream)."""
@@ -276,6 +335,7 @@ class _EventReader:
             found = self.anchors.get(event.anchor)
             if found is None or found[0] is _BUILDING:
                 raise _Unusual
+            self.saw_alias = True
             return found
         if event.tag is not None:
             raise _Unusual
@@ -287,10 +347,12 @@ class _EventReader:
             self.anchors[anchor] = (_BUILDING, line)
         if cls is _ScalarEvent:
             value = self.scalar(event.value, event.implicit[0])
-        elif cls is _MappingStart:
-            value = self.mapping(line)
-        elif cls is _SequenceStart:
-            value = self.sequence(line)
+        elif cls is _MappingStart or cls is _SequenceStart:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SourceError(line, _TOO_DEEP)
+            value = self.mapping(line) if cls is _MappingStart else self.sequence(line)
+            self.depth -= 1
         else:
             raise _Unusual
         if anchor is not None:
@@ -313,6 +375,8 @@ class _EventReader:
         if tag == _STR:
             return text
         if tag == _INT:
+            if len(text) > 4_000:  # past Python's int() limit: the constructors give the error
+                raise _Unusual
             number = SourceInt(int(text) if _PLAIN_DECIMAL.fullmatch(text) else self.read(text))
             number.text = text
             return number
@@ -397,17 +461,75 @@ class _EventReader:
 
 
 def duplicate_keys(document: Any, path: str = "") -> list[tuple[str, int, int]]:
-    """Every key given twice in one mapping: (field path, line of the repeat, first line)."""
+    """Every key given twice in one mapping: (field path, line of the repeat, first line).
+
+    Each mapping and list is visited once, in file order, without recursion: one that aliases
+    reach again is not walked again (its repeats are listed at the first path that reaches it),
+    so nested aliases cannot make the walk exponential.
+    """
     found: list[tuple[str, int, int]] = []
-    if isinstance(document, LineDict):
-        for key, line, first in document.duplicates:
-            found.append((_joined(path, key), line, first))
-        for key, value in document.items():
-            found.extend(duplicate_keys(value, _joined(path, key)))
-    elif isinstance(document, LineList):
-        for index, value in enumerate(document):
-            found.extend(duplicate_keys(value, f"{path}[{index}]"))
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(document, path)]
+    containers = (LineDict, LineList)
+    while stack:
+        value, at = stack.pop()
+        if not isinstance(value, containers) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, LineDict):
+            for key, line, first in value.duplicates:
+                found.append((_joined(at, key), line, first))
+            children = [
+                (item, _joined(at, key))
+                for key, item in value.items()
+                if isinstance(item, containers)
+            ]
+        else:
+            children = [
+                (item, f"{at}[{index}]")
+                for index, item in enumerate(value)
+                if isinstance(item, containers)
+            ]
+        stack.extend(reversed(children))
     return found
+
+
+def expanded_beyond_bound(document: Any) -> int | None:
+    """The line of a value that aliases expand past `MAX_EXPANDED_ITEMS` items; None if none.
+
+    Counts each mapping's entries and list's items, a shared value once per place that reaches
+    it, while visiting each value once (its count is remembered). The line named is that of the
+    innermost value over the bound.
+    """
+    counts: dict[int, int] = {}
+    stack: list[tuple[Any, list[Any] | None]] = [(document, None)]
+    while stack:
+        value, inside = stack.pop()
+        if inside is not None:  # its containers are counted
+            total = len(value)
+            for child in inside:
+                total += counts[id(child)]
+            counts[id(value)] = total
+            if total > MAX_EXPANDED_ITEMS:
+                line: int = getattr(value, "line", 1)
+                return line
+        elif id(value) not in counts and isinstance(value, LineDict | LineList):
+            counts[id(value)] = 0  # being counted (a constructed document has no cycles)
+            children = value.values() if isinstance(value, LineDict) else value
+            inside = [child for child in children if isinstance(child, LineDict | LineList)]
+            stack.append((value, inside))
+            stack.extend((child, None) for child in inside if id(child) not in counts)
+    return None
+
+
+_TOO_DEEP = (
+    f"mappings and lists nested more than {MAX_DEPTH} deep (r53emu's bound; a zone file needs "
+    "fewer than 10)"
+)
+_TOO_EXPANDED = (
+    f"aliases expand the file to more than {MAX_EXPANDED_ITEMS:,} values (r53emu's bound; "
+    "nested anchors and aliases repeat values exponentially)"
+)
 
 
 def _joined(path: str, key: Any) -> str:
@@ -418,15 +540,38 @@ def load_document(path: Path) -> tuple[Any, list[tuple[str, int, int]]]:
     """Parse one zone file (YAML, or JSON for `*.json`) into line-aware values, and list the
     file's `duplicate_keys` (found without walking a file that has none).
 
-    Raises `SourceError` for text that is not valid YAML/JSON.
+    Raises `SourceError` for text that is not valid YAML/JSON, and for a file over
+    `MAX_FILE_BYTES` (before reading it), nested past `MAX_DEPTH` or that aliases expand past
+    `MAX_EXPANDED_ITEMS`.
     """
+    with path.open("rb") as file:
+        size = _size_of(file.fileno())
+        if size is not None and size > MAX_FILE_BYTES:
+            raise SourceError(1, _too_large(size))
+        data = file.read(MAX_FILE_BYTES + 1)  # the file may have grown since
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(1, _too_large(len(data)))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(1, f"not UTF-8 text: {exc}") from None
+    del data
     if path.suffix == ".json":
         return _load_json(text)
     return _load_yaml(text)
+
+
+def _size_of(descriptor: int) -> int | None:
+    """The size of an open regular file (None for anything else)."""
+    status = os.fstat(descriptor)
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {size:,} bytes; r53emu reads zone files of at most {MAX_FILE_BYTES:,} "
+        f"bytes ({MAX_FILE_BYTES // 2**20} MiB, r53emu's bound)"
+    )
 
 
 def _load_yaml(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
@@ -438,15 +583,27 @@ def _load_yaml(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
         return _load_yaml_generic(text)
     finally:
         loader.dispose()
+    if reader.saw_alias:
+        _check_expansion(document)
     return document, duplicate_keys(document) if reader.saw_duplicates else []
 
 
+def _check_expansion(document: Any) -> None:
+    line = expanded_beyond_bound(document)
+    if line is not None:
+        raise SourceError(line, _TOO_EXPANDED)
+
+
 def _load_yaml_generic(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
-    """PyYAML's composer and constructor with the constructors above, and the errors they find."""
+    """PyYAML's composer and constructor with the constructors above, and the errors they find.
+
+    The constructors refuse nesting past MAX_DEPTH as they recurse (PyYAML's C composer before
+    them stops at libyaml's 1,000 levels, its Python one at Python's recursion limit), and
+    values that aliases expand past MAX_EXPANDED_ITEMS.
+    """
     loader = _Loader(text)
     try:
         document = loader.get_single_data()
-        return document, duplicate_keys(document)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -455,6 +612,27 @@ def _load_yaml_generic(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
         raise SourceError(1, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
+    return document, duplicate_keys(document)
+
+
+# The tokens of JSON text that nesting depends on: strings (skipped), brackets and line ends.
+_JSON_NESTING = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')
+
+
+def _json_too_deep_line(text: str) -> int:
+    """The line where JSON `text` (valid but for its depth) opens level MAX_DEPTH + 1."""
+    depth, line = 0, 1
+    for match in _JSON_NESTING.finditer(text):
+        piece = match.group()
+        if piece == "\n":
+            line += 1
+        elif piece in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif piece in ("]", "}"):
+            depth -= 1
+    return 1
 
 
 def _load_json(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
@@ -463,5 +641,8 @@ def _load_json(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(exc.lineno, f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        # Nested past what the json module reads (about 1,000 levels): far past MAX_DEPTH.
+        raise SourceError(_json_too_deep_line(text), _TOO_DEEP) from None
     # Tabs are legal JSON whitespace but not YAML indentation; in JSON they only separate tokens.
     return _load_yaml(text.replace("\t", " "))

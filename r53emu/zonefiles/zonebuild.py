@@ -1,9 +1,11 @@
 """Validated record sets of one zone -> an indexed `Zone` (the rules that need the whole zone).
 
 Checks here follow semantics §1.5-§1.6 and §4: duplicate record sets, CNAME at the apex or beside
-other types, SOA/NS placement, alias targets that exist in the same zone, alias cycles, and the
-record-set quota; routed groups get the rules of `routing_group_rules` (§3). Every error names the
-record set's file, line and field.
+other types, SOA/NS placement, alias targets that exist in the same zone, alias cycles and chains
+longer than `MAX_ALIAS_CHAIN`, answers too large for a DNS message, and the record-set quota;
+routed groups get the rules of `routing_group_rules` (§3). Every error names the record set's
+file, line and field. The walks of alias chains keep their own stack: a chain of thousands of
+aliases is an error, never a RecursionError.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from r53emu.model import names
 from r53emu.model.apexdefaults import DEFAULT_NS_TTL, SoaFields
-from r53emu.model.catalog import RecordGroup, RecordSet, Source, Zone
+from r53emu.model.catalog import MAX_ALIAS_CHAIN, RecordGroup, RecordSet, Source, Zone
 from r53emu.model.dnsconstants import TYPE_CNAME, TYPE_NAMES, TYPE_NS, TYPE_SOA
 from r53emu.model.names import Name
 from r53emu.model.rdata import parse_value
@@ -22,6 +24,20 @@ from r53emu.zonefiles.recordsets import Entry
 from r53emu.zonefiles.routing_group_rules import check_routed_group, mixing_error
 
 GroupKey = tuple[Name, int]
+Edges = dict[GroupKey, list[tuple[GroupKey, Field]]]
+
+# The largest DNS message: TCP's two-byte length prefix (RFC 1035 §4.2.2), and the most an
+# answer can be; a larger one goes out as TC=1 with no records, over TCP too.
+MAX_MESSAGE_BYTES = 65_535
+# What a reply holds besides its answer and authority records: the header (12 bytes), the
+# longest question (a 255-byte name, type and class) and an OPT record with a client subnet
+# (35 bytes), rounded up.
+MESSAGE_OVERHEAD_BYTES = 512
+# The record sets one multivalue answer holds (semantics §3.7; answer/routing/multivalue.py).
+MULTIVALUE_ANSWERS = 8
+# A record's bytes besides its value: the owner (a 2-byte pointer to the question's name), type,
+# class, TTL and value length.
+_RECORD_HEAD_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,8 @@ def build_zone(
         if members[0].record_set.policy != "simple":
             check_routed_group(members, errors)
     _check_cname_conflicts(header, groups, errors)
-    _check_aliases(header, groups, errors, invalid)
+    if _check_aliases(header, groups, errors, invalid):
+        _check_answer_sizes(header, groups, errors)
     count = sum(len(members) for members in groups.values())
     if count > header.record_limit:
         errors.append(
@@ -189,9 +206,11 @@ def _check_aliases(
     groups: dict[GroupKey, list[Entry]],
     errors: list[ZoneError],
     invalid: frozenset[GroupKey],
-) -> None:
-    """Alias targets must be record sets of the same zone and type, without cycles (§4)."""
-    edges: dict[GroupKey, list[tuple[GroupKey, Field]]] = defaultdict(list)
+) -> bool:
+    """Alias targets must be record sets of the same zone and type, without cycles, in chains
+    of at most `MAX_ALIAS_CHAIN` aliases (§4); whether they all are."""
+    before = len(errors)
+    edges: Edges = defaultdict(list)
     accepted_ids = {header.zone_id.lower(), header.text.lower(), header.text.lower().rstrip(".")}
     for key, members in groups.items():
         for record_set, at, alias_field, _ in members:
@@ -229,34 +248,147 @@ def _check_aliases(
                 )
                 continue
             edges[key].append((target_key, alias_at))
-    _check_alias_cycles(edges, errors)
+    if not _check_alias_cycles(edges, errors):
+        return False
+    _check_alias_chains(edges, errors)
+    return len(errors) == before
 
 
-def _check_alias_cycles(
-    edges: dict[GroupKey, list[tuple[GroupKey, Field]]], errors: list[ZoneError]
-) -> None:
+def _describe(key: GroupKey) -> str:
+    return f"{names.to_text(key[0])} {TYPE_NAMES[key[1]]}"
+
+
+def _check_alias_cycles(edges: Edges, errors: list[ZoneError]) -> bool:
+    """Report every loop of aliases once; whether there is none.
+
+    A depth-first walk from each alias in file order, with its own stack (`frames`, and `path`
+    with each key's place in `on_path`): the order and wording of the errors are those of the
+    recursive walk it replaced, which a chain of 1,500 aliases took past Python's recursion limit.
+    """
     done: set[GroupKey] = set()
     reported: set[frozenset[GroupKey]] = set()
-
-    def describe(key: GroupKey) -> str:
-        return f"{names.to_text(key[0])} {TYPE_NAMES[key[1]]}"
-
-    def visit(key: GroupKey, path: list[GroupKey]) -> None:
-        for target, at in edges.get(key, ()):
-            if target in path:
-                loop = [*path[path.index(target) :], target]
-                if frozenset(loop) not in reported:
-                    reported.add(frozenset(loop))
-                    chain = " -> ".join(describe(step) for step in loop)
-                    errors.append(at.error(f"alias chain loops: {chain}"))
-                continue
-            if target not in done:
-                visit(target, [*path, target])
-        done.add(key)
-
     for start in list(edges):
-        if start not in done:
-            visit(start, [start])
+        if start in done:
+            continue
+        path = [start]
+        on_path = {start: 0}
+        frames = [iter(edges.get(start, ()))]
+        while frames:
+            for target, at in frames[-1]:
+                if target in on_path:
+                    loop = [*path[on_path[target] :], target]
+                    if frozenset(loop) not in reported:
+                        reported.add(frozenset(loop))
+                        chain = " -> ".join(_describe(step) for step in loop)
+                        errors.append(at.error(f"alias chain loops: {chain}"))
+                    continue
+                if target not in done:
+                    on_path[target] = len(path)
+                    path.append(target)
+                    frames.append(iter(edges.get(target, ())))
+                    break
+            else:
+                frames.pop()
+                key = path.pop()
+                del on_path[key]
+                done.add(key)
+    return not reported
+
+
+def _check_alias_chains(edges: Edges, errors: list[ZoneError]) -> None:
+    """Refuse chains of more than `MAX_ALIAS_CHAIN` aliases, at the alias where each starts.
+
+    Needs a zone without loops. `longest[key]` is the number of aliases in the longest chain
+    from `key` (0 for a group that is no alias); a chain starts at an alias no other alias
+    targets, and the error names it and the chain's first and last steps.
+    """
+    longest: dict[GroupKey, int] = {}
+    following: dict[GroupKey, tuple[GroupKey, Field]] = {}  # the first step of that chain
+    for start in edges:
+        stack = [start]
+        while stack:
+            key = stack[-1]
+            if key in longest:
+                stack.pop()
+                continue
+            pending = [target for target, _ in edges.get(key, ()) if target not in longest]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            best = 0
+            for target, at in edges.get(key, ()):
+                if key not in following or longest[target] + 1 > best:
+                    best = longest[target] + 1
+                    following[key] = (target, at)
+            longest[key] = best
+    targeted = {target for steps in edges.values() for target, _ in steps}
+    for start in edges:
+        if longest[start] <= MAX_ALIAS_CHAIN or start in targeted:
+            continue
+        chain = [start]
+        while chain[-1] in following:
+            chain.append(following[chain[-1]][0])
+        steps = [_describe(key) for key in chain]
+        shown = " -> ".join([*steps[:3], "...", steps[-1]] if len(steps) > 5 else steps)
+        errors.append(
+            following[start][1].error(
+                f"the alias chain starting at {_describe(start)} is {longest[start]} aliases long "
+                f"({shown}); r53emu follows at most {MAX_ALIAS_CHAIN} aliases in a chain (its "
+                "bound: Route 53 documents none)"
+            )
+        )
+
+
+def _check_answer_sizes(
+    header: ZoneHeader, groups: dict[GroupKey, list[Entry]], errors: list[ZoneError]
+) -> None:
+    """Refuse a group whose answer could not fit a DNS message (`MAX_MESSAGE_BYTES`).
+
+    The largest answer a policy can give: one member's records (every policy but multivalue),
+    or the `MULTIVALUE_ANSWERS` largest members together; an alias gives what its target gives.
+    The apex NS records ride along in the authority section and count too. Needs aliases
+    checked (targets exist, no loops, chains at most `MAX_ALIAS_CHAIN` long).
+    """
+    largest: dict[GroupKey, int] = {}
+
+    def answer_bytes(key: GroupKey) -> int:
+        # Recursion follows an alias chain: at most MAX_ALIAS_CHAIN deep, as checked before.
+        size = largest.get(key)
+        if size is None:
+            members = groups[key]
+            if len(members) == 1:
+                size = member_bytes(members[0].record_set)
+            elif members[0].record_set.policy == "multivalue":
+                sizes = sorted((member_bytes(entry.record_set) for entry in members), reverse=True)
+                size = sum(sizes[:MULTIVALUE_ANSWERS])
+            else:
+                size = max(member_bytes(entry.record_set) for entry in members)
+            largest[key] = size
+        return size
+
+    def member_bytes(record_set: RecordSet) -> int:
+        if record_set.alias is not None:
+            target = (record_set.alias.name, record_set.rtype)
+            # A target missing here failed its own checks (reported there).
+            return answer_bytes(target) if target in groups else 0
+        records = record_set.records
+        return _RECORD_HEAD_BYTES * len(records) + sum(len(value.wire) for value in records)
+
+    apex = header.name
+    authority = answer_bytes((apex, TYPE_NS)) if (apex, TYPE_NS) in groups else 0
+    budget = MAX_MESSAGE_BYTES - MESSAGE_OVERHEAD_BYTES
+    for key, members in groups.items():
+        size = answer_bytes(key)
+        with_authority = size + (0 if key == (apex, TYPE_NS) else authority)
+        if with_authority > budget:
+            errors.append(
+                members[0].at.error(
+                    f"the answer for {_describe(key)} could be {with_authority:,} bytes with the "
+                    f"apex NS records; a DNS message holds at most {MAX_MESSAGE_BYTES:,} bytes "
+                    f"({MESSAGE_OVERHEAD_BYTES} of them kept for header, question and OPT)"
+                )
+            )
 
 
 def _index(header: ZoneHeader, groups: dict[GroupKey, list[Entry]], count: int) -> Zone:
