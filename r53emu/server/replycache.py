@@ -574,16 +574,20 @@ def _assemble(
     packet: bytes, cached: CachedReply, edns: int, subnet: bytes | None, rng: random.Random
 ) -> bytes:
     variant = (packet[2] & 1) | ((packet[3] & 0x10) >> 3)
-    bodies = cached.bodies
-    if len(bodies) == 1:
-        body = bodies[0]
-    elif bodies:
-        body = rng.choice(bodies)
-    else:
-        body = _shuffled(cached, rng)
+    body = _reply_body(cached, rng)
     if edns == NO_EDNS:
         return packet[:2] + cached.heads[variant] + body
     return packet[:2] + cached.heads[variant | 4] + body + _opt(edns, subnet, cached.scoped)
+
+
+def _reply_body(cached: CachedReply, rng: random.Random) -> bytes:
+    """The question and records of one reply, its values in one of their orders (§2.2)."""
+    bodies = cached.bodies
+    if len(bodies) == 1:
+        return bodies[0]
+    if bodies:
+        return rng.choice(bodies)
+    return _shuffled(cached, rng)
 
 
 def _shuffled(cached: CachedReply, rng: random.Random) -> bytes:
@@ -634,13 +638,7 @@ def _assemble_sized(
         limit = udp_limit
     room = limit - 12 - len(opt)
     if sized.full <= room or 0 <= sized.trimmed <= room:
-        bodies = cached.bodies
-        if len(bodies) == 1:
-            body = bodies[0]
-        elif bodies:
-            body = rng.choice(bodies)
-        else:
-            body = _shuffled(cached, rng)
+        body = _reply_body(cached, rng)
         if sized.full <= room:
             return packet[:2] + cached.heads[variant] + body + opt
         return packet[:2] + sized.trimmed_heads[variant] + body[: sized.trimmed] + opt
