@@ -19,6 +19,7 @@ from r53emu.health.snapshot import ALL_HEALTHY, HealthView
 from r53emu.model.catalog import EMPTY_CATALOG, Catalog
 from r53emu.model.dnsconstants import CLASS_ANY, CLASS_IN, RCODE_REFUSED, TYPE_AXFR, TYPE_IXFR
 from r53emu.model.query import Answer, Outcome, QueryContext, Routed
+from r53emu.server.logthrottle import LogThrottle, suffix
 from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
 from r53emu.server.replycache import ConsultedHealth, ReplyCache
@@ -64,6 +65,7 @@ class QueryHandler:
         # An observer that raises never costs a reply: its failures are counted here (for the
         # metrics) and each failing observer is logged once, the first time.
         self.observer_failures = 0
+        self._errors = LogThrottle(logger)  # internal errors: one traceback per kind per 10 s
         self._failed_observers: list[QueryObserver | None] = []  # None: making the event failed
         # The fast path: replies made once, reused for the same question (r53emu.server.replycache).
         self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
@@ -99,10 +101,19 @@ class QueryHandler:
             reply = render(parsed, answer, limit)
             if replies is not None:
                 replies.store(parsed, client_ip, answer, catalog, health, consulted.checks)
-        except Exception:
-            logger.exception(
-                "internal error answering %r type %d from %s", parsed.qname, parsed.qtype, client_ip
-            )
+        except Exception as exc:
+            # A traceback per kind of error per 10 s: a client repeating a failing question
+            # must not flood the log (the SERVFAILs are still counted by the metrics).
+            allowed, suppressed = self._errors.allow(type(exc).__qualname__)
+            if allowed:
+                logger.error(
+                    "internal error answering %r type %d from %s%s",
+                    parsed.qname,
+                    parsed.qtype,
+                    client_ip,
+                    suffix(suppressed),
+                    exc_info=True,
+                )
             answer = SERVFAIL_ANSWER
             reply = servfail(parsed)
         self.stats.count(stats_key(answer, parsed.qtype), time.perf_counter() - started)

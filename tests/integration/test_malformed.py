@@ -492,6 +492,22 @@ async def test_internal_error_gets_servfail_and_a_logged_traceback(
 
 
 @pytest.mark.asyncio
+async def test_a_repeated_internal_error_logs_one_traceback(
+    failing_server: Address, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client repeating a failing question gets SERVFAIL each time, and the log one traceback
+    (per kind of error per 10 s), not one per query."""
+    caplog.set_level(logging.ERROR, logger="r53emu.handler")
+    for ident in range(200):
+        raw = await udp_exchange(_wire("boom.odd.test", ident=ident), failing_server)
+        assert raw is not None
+        assert dns.message.from_wire(raw).rcode() == dns.rcode.SERVFAIL
+    [record] = _servfail_records(caplog)
+    assert record.exc_info is not None
+    assert_answers_normally(failing_server)
+
+
+@pytest.mark.asyncio
 async def test_internal_error_over_tcp_keeps_the_connection(
     failing_server: Address, caplog: pytest.LogCaptureFixture
 ) -> None:
