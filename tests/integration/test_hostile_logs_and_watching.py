@@ -14,7 +14,6 @@ import logging
 import os
 import shutil
 import subprocess
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,24 +30,10 @@ from r53emu.testing.background import BackgroundServer
 from r53emu.zonefiles.errors import ZoneLoadError
 from r53emu.zonefiles.loader import load_catalog
 from tests.support.helpers import query, write_zones
+from tests.support.reload_zones import WATCH_BOUND, version
 from tests.support.serving import R53EMU, STARTUP_TIMEOUT, StartServe, clean_env, wait_answering
 
-WATCH_BOUND = 10.0  # seconds for a change to be served (as tests/integration/test_reload.py)
 QUICK = 1.0  # seconds: the longest one answer may take here (a healthy one takes milliseconds)
-
-
-def version(number: int) -> str:
-    """A zone whose answers say which version they came from (TTL and addresses)."""
-    return textwrap.dedent(
-        f"""\
-        zone: reload.test
-        ttl: {100 * number}
-        record_sets:
-          - {{name: "@", type: MX, records: ["10 mail{number}.reload.test."]}}
-          - {{name: mail{number}, type: A, records: [192.0.2.{number}]}}
-          - {{name: www, type: A, records: [192.0.2.{number}, 198.51.100.{number}]}}
-        """
-    )
 
 
 def www_version(address: tuple[str, int]) -> int | None:

@@ -25,22 +25,10 @@ import pytest
 from r53emu.app import ServerConfig
 from r53emu.testing.background import BackgroundServer
 from tests.support.helpers import query, write_zones
+from tests.support.reload_zones import WATCH_BOUND, version
 from tests.support.serving import R53EMU, StartServe, clean_env
 
 RELOADS = 50
-WATCH_BOUND = 10.0  # seconds for a saved file to be served: debounce plus a loaded machine
-
-
-def version(number: int) -> str:
-    """A zone whose every answer says which version it came from (TTL and addresses)."""
-    return f"""
-        zone: reload.test
-        ttl: {100 * number}
-        record_sets:
-          - {{name: "@", type: MX, records: ["10 mail{number}.reload.test."]}}
-          - {{name: mail{number}, type: A, records: [192.0.2.{number}]}}
-          - {{name: www, type: A, records: [192.0.2.{number}, 198.51.100.{number}]}}
-    """
 
 
 def versions_in(address: tuple[str, int]) -> set[int]:
