@@ -31,6 +31,7 @@ from r53emu.ops.healthcheck import CheckFailed, check_admin, check_dns, server_f
 from r53emu.ops.loadprogress import ProgressLine, load_progress
 from r53emu.ops.logformat import configure_logging
 from r53emu.ops.offline import answer_offline
+from r53emu.ops.querylog import discard_output
 from r53emu.server.binderrors import BindError
 from r53emu.server.eventloop import loop_factory
 from r53emu.zonefiles.errors import ZoneLoadError
@@ -48,19 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = _run(argv)
         sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
     except BrokenPipeError:
-        _discard_stdout()
+        discard_output(sys.stdout)
         return SIGPIPE_STATUS
     return status
-
-
-def _discard_stdout() -> None:
-    """Point standard output at /dev/null: what is still buffered cannot be written, and the
-    interpreter would otherwise try again at exit, and complain on stderr."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    finally:
-        os.close(devnull)
 
 
 def _run(argv: Sequence[str] | None) -> int:

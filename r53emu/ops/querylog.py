@@ -59,6 +59,17 @@ def log_record(event: QueryEvent) -> dict[str, Any]:
     }
 
 
+def discard_output(stream: TextIO) -> None:
+    """Point `stream`'s file descriptor at /dev/null: what is still buffered cannot be written
+    (its reader is gone, its disk full), and would otherwise fail again, and complain on
+    stderr, when the stream is flushed at exit. Used for the query log and for stdout."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
 class QueryLog:
     """Writes `log_record(event)` lines to an open text stream; `observe` is a QueryObserver."""
 
@@ -84,9 +95,4 @@ class QueryLog:
             # What is still buffered would be written, and fail again, when the stream is
             # closed at exit (a broken pipe, a full disk, /dev/full): send it nowhere.
             with contextlib.suppress(OSError, ValueError):  # ValueError: a stream without fd
-                target = self.stream.fileno()
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                try:
-                    os.dup2(devnull, target)
-                finally:
-                    os.close(devnull)
+                discard_output(self.stream)

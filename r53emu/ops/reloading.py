@@ -34,7 +34,7 @@ from r53emu.model.catalog import Catalog
 from r53emu.ops.metrics import Metrics
 from r53emu.ops.zoneview import zone_summary
 from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
-from r53emu.zonefiles.loader import ZONE_SUFFIXES, load_catalog
+from r53emu.zonefiles.loader import ZONE_SUFFIXES, load_catalog, zone_files
 
 logger = logging.getLogger("r53emu")
 
@@ -84,7 +84,7 @@ def zone_file_states(zones: Path) -> FileStates:
     """What the zone files of `zones` (a directory, or one zone file) are now."""
     try:
         if zones.is_dir():
-            paths = [path for path in zones.iterdir() if path.suffix in ZONE_SUFFIXES]
+            paths = zone_files(zones)
         else:
             zones.stat()  # the one file served: gone is None, as for a directory
             paths = [zones]
