@@ -36,6 +36,7 @@ from r53emu.ops.reloading import ReloadResult, ZoneReloader
 from r53emu.server.binderrors import BindError, bind_failure_message, system_error
 from r53emu.server.handler import QueryHandler
 from r53emu.server.listeners import ConnectionRegistry, TcpConnection, UdpListener
+from r53emu.server.udpguard import AMPLIFICATION_FACTOR, DEFAULT_SCOPE, RATE_LIMIT, UdpGuard
 from r53emu.zonefiles.loader import load_catalog
 
 logger = logging.getLogger("r53emu")
@@ -76,6 +77,11 @@ class ServerConfig:
     # Not a flag: set when the admin port is only the default, so that a second server (on a
     # DNS port other than 53) takes a free admin port when the default one is in use.
     admin_port_fallback: bool = False
+    # Which UDP clients the amplification guard applies to (r53emu.server.udpguard): ANY as
+    # RFC 8482 recommends, replies at most 10x their query, `rate_limit` replies per second per
+    # /24 or /56 (0: no rate limit).
+    amplification_guard: str = DEFAULT_SCOPE
+    rate_limit: int = RATE_LIMIT
     query_log: str | None = None  # a file to append one JSON line per query to, or "-": stdout
     watch: bool = False  # reload when a zone file in `zones` changes
 
@@ -259,10 +265,11 @@ class R53Emu:
     async def _bind(self) -> None:
         loop = asyncio.get_running_loop()
         host, wanted = self.config.address, self.config.port
+        guard = UdpGuard(self.config.amplification_guard, self.config.rate_limit)
         for _attempt in range(50):
             try:
                 udp, _ = await loop.create_datagram_endpoint(
-                    lambda: UdpListener(self.handler), local_addr=(host, wanted)
+                    lambda: UdpListener(self.handler, guard), local_addr=(host, wanted)
                 )
             except OSError as exc:
                 raise BindError(bind_failure_message(exc, host, wanted)) from exc
@@ -336,6 +343,16 @@ class R53Emu:
         ]
         host, port = self.address
         lines.append(f"listening on {_host_port(host, port)} (UDP and TCP)")
+        guard = self.config.amplification_guard
+        if guard == "all" or (guard == "beyond-loopback" and not is_loopback(host)):
+            whom = "every UDP client" if guard == "all" else "UDP clients beyond loopback"
+            rate = self.config.rate_limit
+            limit = f", {rate} replies/s per /24 or /56" if rate else ""
+            lines.append(
+                f"{whom}: ANY answered as RFC 8482 recommends, replies at most "
+                f"{AMPLIFICATION_FACTOR}x their query{limit} "
+                "(--amplification-guard, --rate-limit)"
+            )
         if self.admin is not None and self.admin.port is not None:
             admin = _host_port(self.config.admin_address, self.admin.port)
             note = ""

@@ -18,6 +18,7 @@ from r53emu import __version__
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, ServerConfig
 from r53emu.geo.locator import parse_default_location
 from r53emu.ops.logformat import LOG_FORMATS
+from r53emu.server.udpguard import AMPLIFICATION_FACTOR, DEFAULT_SCOPE, GUARD_SCOPES, RATE_LIMIT
 from r53emu.zonefiles.loader import ZONE_SUFFIXES
 
 ENV_PREFIX = "R53EMU_"
@@ -38,6 +39,13 @@ def _count(text: str) -> int:
     """A positive whole number (a connection cap), from a flag or its R53EMU_* variable."""
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _rate(text: str) -> int:
+    """A whole number of replies per second, 0 included (no rate limit)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0: no limit)")
     return int(text)
 
 
@@ -149,6 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
         "env R53EMU_MAX_ADMIN_CONNECTIONS)",
     )
     serve.add_argument(
+        "--amplification-guard",
+        default=_env("amplification_guard", DEFAULT_SCOPE),
+        type=_choice(GUARD_SCOPES, str.lower),
+        metavar="{" + ",".join(GUARD_SCOPES) + "}",
+        help="which UDP clients get ANY answered as RFC 8482 recommends, replies at most "
+        f"{AMPLIFICATION_FACTOR}x their query and --rate-limit (default: beyond-loopback, so "
+        "tests on 127.0.0.1 see Route 53's full answers; all: loopback too; "
+        "env R53EMU_AMPLIFICATION_GUARD)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=_env("rate_limit", str(RATE_LIMIT)),
+        metavar="N",
+        help="UDP replies per second to each /24 or /56 the amplification guard applies to; over "
+        "it every second reply is truncated (TC) and the others dropped (default: "
+        f"{RATE_LIMIT}; 0: no limit; env R53EMU_RATE_LIMIT)",
+    )
+    serve.add_argument(
         "--query-log",
         default=_env("query_log", "") or None,
         metavar="FILE|-",
@@ -255,6 +282,8 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         admin_token=args.admin_token,
         max_tcp_connections=args.max_tcp_connections,
         max_admin_connections=args.max_admin_connections,
+        amplification_guard=args.amplification_guard,
+        rate_limit=args.rate_limit,
         query_log=args.query_log,
         watch=args.watch,
     )

@@ -2,11 +2,13 @@
 
 `compile_reply` turns an answer into a `CachedReply`: flags and counts for each RD, CD and OPT
 variant, the question and sections for each order of the values (or the record sets to shuffle
-per reply), the authority and additional bytes, and, for a reply over 512 bytes, its sizes
-(`Sized`) so that a query's limit picks the whole reply, the one without the additional section
-or the truncated one, as `wire.render` would. `assemble` and `assemble_sized` make one query's
-reply from it: the query's ID, the variant's head, a body, and an OPT made for the query
-(payload 4096, DO copied, ECS echoed). `replycache` decides what is kept and for how long.
+per reply), the authority and additional bytes, and its sizes (`Sized`) so that a query's limit
+picks the whole reply, the one without the additional section or the truncated one, as
+`wire.render` would. A reply that fits in 512 bytes with any OPT (`small`) is never cut by a
+client's limit, only by the amplification guard's cap (`server.udpguard`). `assemble` (a reply
+that fits) and `assemble_sized` (one that may not) make one query's reply from it: the query's
+ID, the variant's head, a body, and an OPT made for the query (payload 4096, DO copied, ECS
+echoed). `replycache` decides what is kept and for how long.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class CachedReply:
     scoped: bool  # the location chose: ECS echoed with the source prefix as scope
     answer: Answer  # what the lookup returned (for the query log)
     stats: StatsKey  # what the metrics count it as
-    sized: Sized | None  # a reply over 512 bytes: what decides its truncation; None: never
+    sized: Sized  # what decides its truncation
+    small: bool  # fits in 512 bytes with any OPT: only a cap (the amplification guard) cuts it
     weight: int  # estimated bytes of memory it keeps
     used: bool = False  # answered since the eviction queue last passed it (its second chance)
 
@@ -99,22 +102,19 @@ def compile_reply(query: ParsedQuery, answer: Answer, question: bytes) -> Cached
     heads = tuple(  # by the query's RD | CD << 1 | OPT present << 2
         _head(flags[variant & 3], counts, variant >> 2) for variant in range(8)
     )
-    sized = None
-    if 12 + len(packed.body) + OPT_ROOM > UDP_PLAIN_LIMIT:  # may not fit every query's limit
-        end = packed.authority_end()
-        assert end is not None, "packed whole"
-        answers, authority, _additional = counts
-        sized = Sized(
-            full=len(packed.body),
-            trimmed=-1 if answer.outcome is Outcome.REFERRAL else end,
-            trimmed_heads=tuple(
-                _head(flags[variant & 3], (answers, authority, 0), variant >> 2)
-                for variant in range(8)
-            ),
-            truncated_heads=tuple(
-                _head(flags[variant & 3] | FLAG_TC, (0, 0, 0), variant >> 2) for variant in range(8)
-            ),
-        )
+    end = packed.authority_end()
+    assert end is not None, "packed whole"
+    answers, authority, _additional = counts
+    sized = Sized(
+        full=len(packed.body),
+        trimmed=-1 if answer.outcome is Outcome.REFERRAL else end,
+        trimmed_heads=tuple(
+            _head(flags[variant & 3], (answers, authority, 0), variant >> 2) for variant in range(8)
+        ),
+        truncated_heads=tuple(
+            _head(flags[variant & 3] | FLAG_TC, (0, 0, 0), variant >> 2) for variant in range(8)
+        ),
+    )
     bodies: tuple[bytes, ...] = ()
     if prod(factorial(len(rrset)) for rrset in rrsets) <= MAX_ORDERS:
         bodies = tuple(
@@ -141,6 +141,7 @@ def compile_reply(query: ParsedQuery, answer: Answer, question: bytes) -> Cached
         answer=answer,
         stats=stats_key(answer, query.qtype),
         sized=sized,
+        small=12 + len(packed.body) + OPT_ROOM <= UDP_PLAIN_LIMIT,
         weight=weight,
     )
 
@@ -268,12 +269,12 @@ def assemble_sized(
     subnet: bytes | None,
     rng: random.Random,
     transport: str | None,
+    cap: int | None = None,
 ) -> bytes | None:
     """A reply that may not fit: whole, without the additional section or truncated, as
-    `wire.render` decides for the query's limit (None: the transport is not known and the
-    reply would depend on it)."""
+    `wire.render` decides for the query's limit, or for `cap` when that is smaller (None: the
+    transport is not known and the reply would depend on it)."""
     sized = cached.sized
-    assert sized is not None
     variant = (packet[2] & 1) | ((packet[3] & 0x10) >> 3)
     if edns == NO_EDNS:
         opt, udp_limit = b"", UDP_PLAIN_LIMIT
@@ -290,6 +291,8 @@ def assemble_sized(
         limit = udp_limit
     else:
         limit = udp_limit
+    if cap is not None and cap < limit:
+        limit = cap
     room = limit - 12 - len(opt)
     if sized.full <= room or 0 <= sized.trimmed <= room:
         body = _reply_body(cached, rng)

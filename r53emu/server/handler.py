@@ -17,12 +17,20 @@ from r53emu.answer.lookup import lookup
 from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import ALL_HEALTHY, HealthView
 from r53emu.model.catalog import EMPTY_CATALOG, Catalog
-from r53emu.model.dnsconstants import CLASS_ANY, CLASS_IN, RCODE_REFUSED, TYPE_AXFR, TYPE_IXFR
+from r53emu.model.dnsconstants import (
+    CLASS_ANY,
+    CLASS_IN,
+    RCODE_REFUSED,
+    TYPE_ANY,
+    TYPE_AXFR,
+    TYPE_IXFR,
+)
 from r53emu.model.query import Answer, Outcome, QueryContext, Routed
 from r53emu.server.logthrottle import LogThrottle, suffix
 from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
 from r53emu.server.replycache import ConsultedHealth, ReplyCache
+from r53emu.server.udpguard import minimal_any
 from r53emu.server.wire import (
     SERVFAIL_ANSWER,
     TCP_LIMIT,
@@ -71,24 +79,38 @@ class QueryHandler:
         self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
         self.stats = QueryStats()  # counts for the metrics, kept cheaply in the answer path
 
-    def handle(self, packet: bytes, client_ip: str, transport: str) -> bytes | None:
+    def handle(
+        self, packet: bytes, client_ip: str, transport: str, cap: int | None = None
+    ) -> bytes | None:
+        """The reply to `packet` (None: send nothing). `cap` is set by the amplification guard
+        for a UDP client it applies to (`server.udpguard`): the reply is at most `cap` bytes,
+        and ANY is answered as RFC 8482 recommends."""
         started = time.perf_counter()
         catalog = self.catalog  # one catalog for the whole query, even if a reload swaps it
         replies = self.replies
         if replies is not None:
-            hit = replies.reply_to(packet, client_ip, catalog, self.health, self.rng, transport)
+            hit = replies.reply_to(
+                packet, client_ip, catalog, self.health, self.rng, transport, cap
+            )
             if hit is not None:
                 reply, cached = hit
                 self.stats.count(cached.stats, time.perf_counter() - started)
                 if self.observers:
                     self._tell(packet, cached.answer, catalog, client_ip, transport, started)
                 return reply
-        return self._answer_slowly(packet, client_ip, transport, catalog, started)
+        return self._answer_slowly(packet, client_ip, transport, catalog, started, cap)
 
     def _answer_slowly(
-        self, packet: bytes, client_ip: str, transport: str, catalog: Catalog, started: float
+        self,
+        packet: bytes,
+        client_ip: str,
+        transport: str,
+        catalog: Catalog,
+        started: float,
+        cap: int | None,
     ) -> bytes | None:
-        """The strict reader, the lookup and dnslib's rendering; the reply cache learns it."""
+        """The strict reader, the lookup and dnslib's rendering; the reply cache learns it
+        (not the RFC 8482 answer to a guarded ANY: the cache keeps Route 53's answers)."""
         parsed = parse_query(packet)
         if isinstance(parsed, Rejected):
             logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
@@ -98,6 +120,10 @@ class QueryHandler:
             consulted = ConsultedHealth(health)
             answer = self.answer(parsed, client_ip, transport, catalog, consulted)
             limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
+            if cap is not None:
+                limit = min(limit, cap)
+                if parsed.qtype == TYPE_ANY:
+                    answer, replies = minimal_any(answer), None
             reply = render(parsed, answer, limit)
             if replies is not None:
                 replies.store(parsed, client_ip, answer, catalog, health, consulted.checks)

@@ -20,6 +20,7 @@ from typing import Generic, Protocol, TypeVar, cast
 
 from r53emu.server.handler import QueryHandler
 from r53emu.server.logthrottle import LogThrottle
+from r53emu.server.udpguard import UdpGuard
 
 logger = logging.getLogger("r53emu.listeners")
 
@@ -87,8 +88,12 @@ class ConnectionRegistry(Generic[C]):
 
 
 class UdpListener(asyncio.DatagramProtocol):
-    def __init__(self, handler: QueryHandler) -> None:
+    """UDP: each datagram answered at once; clients the amplification guard applies to
+    (`server.udpguard`: by default those beyond loopback) are answered through it."""
+
+    def __init__(self, handler: QueryHandler, guard: UdpGuard | None = None) -> None:
         self.handler = handler
+        self.guard = guard if guard is not None and guard.scope != "off" else None
         self.transport: asyncio.DatagramTransport | None = None
         self._log = LogThrottle(logger)
 
@@ -97,7 +102,11 @@ class UdpListener(asyncio.DatagramProtocol):
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        reply = self.handler.handle(data, addr[0], "udp")
+        guard = self.guard
+        if guard is not None and guard.applies(addr[0]):
+            reply = guard.reply(self.handler, data, addr[0])
+        else:
+            reply = self.handler.handle(data, addr[0], "udp")
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)
 

@@ -15,12 +15,14 @@ names is swapped (whole records when the first is packed alike too), and every o
 the slow path sends for that order, of the same size.
 
 What is cached: every answer whose rcode fits the header (a drawn one as below). One that fits
-in 512 bytes with any OPT is never truncated. A larger one keeps the sizes that decide what a
+in 512 bytes with any OPT is never cut by a client's limit. Each keeps the sizes that decide what a
 query gets, by the limit it can take (512 without EDNS, its EDNS payload up to 4096, 65535 over
 TCP, as `wire.render` uses them): the whole reply, the reply without its additional section
 (not for a referral), or the truncated one (TC, question and OPT only), cut from the same
 bytes. Over UDP and TCP these differ, so the caller says which (`reply_to`'s `transport`); when
-it does not, only a reply that fits the query's UDP limit whole is given from the cache. An
+it does not, only a reply that fits the query's UDP limit whole is given from the cache. The
+amplification guard's cap (`server.udpguard`) is one more limit, cut the same way, however small
+the reply; a guarded ANY is never answered from the cache (its RFC 8482 reply is not kept). An
 answer that used the client's location (geolocation, latency, geoproximity, IP-based) is kept
 per client (its ECS option's family, prefix and address, else its address) and echoes ECS with
 the source prefix as scope, as `wire.render` does. An answer drawn at random (weighted,
@@ -55,6 +57,7 @@ from typing import cast
 from r53emu.answer.routing import DRAWS, Draw
 from r53emu.health.snapshot import HealthView
 from r53emu.model.catalog import Catalog, RecordGroup, RecordSet
+from r53emu.model.dnsconstants import TYPE_ANY
 from r53emu.model.query import Answer, Outcome, Routed
 from r53emu.server.cachedreply import (
     CachedReply,
@@ -68,6 +71,7 @@ from r53emu.server.wire import ParsedQuery
 
 MAX_BYTES = 64 * 2**20  # the default bound on the memory the cache keeps (estimated)
 RANDOM_POLICIES = frozenset(DRAWS)  # their answers are drawn per query
+_ANY = TYPE_ANY.to_bytes(2, "big")
 # Estimated bytes of memory, measured with tracemalloc (tests/unit/server/test_replycache.py
 # checks the estimate stays above what is really kept): a question's slot in the cache (the
 # dict's entry, the key's bytes object, its place in the eviction queue), a kept reply's fixed
@@ -158,16 +162,21 @@ class ReplyCache:
         health: HealthView,
         rng: random.Random,
         transport: str | None = None,
+        cap: int | None = None,
     ) -> tuple[bytes, CachedReply] | None:
         """The reply to `packet` from the cache, or None: then the slow path answers it (and
         calls `store`). `transport` ("udp", "tcp") sets the size a reply may have; unknown
-        (None), only replies that are the same over both are given."""
+        (None), only replies that are the same over both are given. `cap` is the amplification
+        guard's (`server.udpguard`): the reply is at most that big, and ANY is never answered
+        from the cache (the guard answers it otherwise)."""
         if catalog is not self._catalog or health is not self._health or rng is not self._rng:
             self._follow(catalog, health, rng)
         quick = read_query(packet)
         if quick is None:
             return None
         question, edns, subnet = quick
+        if cap is not None and question[-4:-2] == _ANY:
+            return None
         entry = self._entries.get(question)
         # Exact type tests: cheaper than isinstance, and the classes have no subclasses.
         kind = type(entry)
@@ -187,9 +196,9 @@ class ReplyCache:
             return None
         if cached is None:
             return None
-        if cached.sized is None:
+        if cached.small and cap is None:
             return assemble(packet, cached, edns, subnet, rng), cached
-        reply = assemble_sized(packet, cached, edns, subnet, rng, transport)
+        reply = assemble_sized(packet, cached, edns, subnet, rng, transport, cap)
         return None if reply is None else (reply, cached)
 
     def store(

@@ -31,6 +31,8 @@ VALUES = {
     "default_location": ("us-ca", "US-CA"),
     "max_tcp_connections": ("300", 300),
     "max_admin_connections": ("40", 40),
+    "amplification_guard": ("ALL", "all"),
+    "rate_limit": ("0", 0),
 }
 
 
