@@ -36,8 +36,10 @@ from r53emu.ops.reloading import ReloadResult, ZoneReloader
 from r53emu.server.binderrors import BindError, bind_failure_message, system_error
 from r53emu.server.handler import QueryHandler
 from r53emu.server.listeners import ConnectionRegistry, TcpConnection, UdpListener
+from r53emu.server.replycache import MAX_BYTES as REPLY_CACHE_BYTES
 from r53emu.server.udpguard import AMPLIFICATION_FACTOR, DEFAULT_SCOPE, RATE_LIMIT, UdpGuard
 from r53emu.zonefiles.loader import load_catalog
+from r53emu.zonefiles.sourcefile import MAX_FILE_BYTES
 
 logger = logging.getLogger("r53emu")
 
@@ -82,6 +84,8 @@ class ServerConfig:
     # /24 or /56 (0: no rate limit).
     amplification_guard: str = DEFAULT_SCOPE
     rate_limit: int = RATE_LIMIT
+    max_zone_file_bytes: int = MAX_FILE_BYTES  # a larger zone file is an error, not read
+    reply_cache_bytes: int = REPLY_CACHE_BYTES  # the reply cache's bound (estimated memory)
     query_log: str | None = None  # a file to append one JSON line per query to, or "-": stdout
     watch: bool = False  # reload when a zone file in `zones` changes
 
@@ -91,7 +95,9 @@ class R53Emu:
 
     def __init__(self, config: ServerConfig, catalog: Catalog | None = None) -> None:
         self.config = config
-        self.handler = QueryHandler(rng=random.Random(config.seed))
+        self.handler = QueryHandler(
+            rng=random.Random(config.seed), cache_bytes=config.reply_cache_bytes
+        )
         # The steering API for tests and the admin API: overrides, switches, statuses.
         self.health_checks: HealthScheduler | None = None
         # Resolving health-check targets draws its own randomness, so that --seed keeps the
@@ -116,7 +122,13 @@ class R53Emu:
         self._query_log_file: TextIO | None = None
         self.admin: AdminApi | None = None
         self.ready = False  # zones loaded and listeners bound (the admin API's /healthz)
-        self.reloader = ZoneReloader(config.zones, self._locator, self._install, self.metrics)
+        self.reloader = ZoneReloader(
+            config.zones,
+            self._locator,
+            self._install,
+            self.metrics,
+            max_file_bytes=config.max_zone_file_bytes,
+        )
 
     @property
     def address(self) -> tuple[str, int]:
@@ -142,7 +154,11 @@ class R53Emu:
         `OSError`), bind (raises `BindError`) and start the admin API (raises `BindError`).
         """
         # A catalog given at construction serves until the first reload, not beyond it.
-        catalog, self._catalog = self._catalog or load_catalog(self.config.zones), None
+        catalog, self._catalog = (
+            self._catalog
+            or load_catalog(self.config.zones, max_file_bytes=self.config.max_zone_file_bytes),
+            None,
+        )
         self.handler.locator = self._locator(catalog)
         self.handler.catalog = catalog
         descriptors = raise_descriptor_limit()

@@ -36,6 +36,7 @@ from r53emu.server.binderrors import BindError
 from r53emu.server.eventloop import loop_factory
 from r53emu.zonefiles.errors import ZoneLoadError
 from r53emu.zonefiles.loader import load_catalog
+from r53emu.zonefiles.sourcefile import MAX_FILE_BYTES
 
 logger = logging.getLogger("r53emu")
 USAGE_ERROR = 2  # the status argparse exits with for a bad command line
@@ -63,7 +64,7 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"r53emu: {problem}", file=sys.stderr)
         return USAGE_ERROR
     if args.command == "check":
-        return check(args.zones)
+        return check(args.zones, args.max_zone_file_mb * 2**20)
     if args.command == "answer":
         return answer_offline(
             args.zones,
@@ -75,6 +76,7 @@ def _run(argv: Sequence[str] | None) -> int:
             geoip_db=args.geoip_db,
             default_location=args.default_location,
             as_json=args.json,
+            max_file_bytes=args.max_zone_file_mb * 2**20,
         )
     configure_logging(args.log_level, args.log_format)
     try:
@@ -115,12 +117,12 @@ def exit_without_teardown(status: int) -> None:
     os._exit(status)
 
 
-def check(directory: Path) -> int:
+def check(directory: Path, max_file_bytes: int = MAX_FILE_BYTES) -> int:
     """Print every error and exit 1, or one summary line per zone and exit 0."""
     line = ProgressLine()
     try:
         with load_progress(line.show, line.end) as progress:
-            catalog = load_catalog(directory, progress=progress)
+            catalog = load_catalog(directory, progress=progress, max_file_bytes=max_file_bytes)
     except ZoneLoadError as exc:
         for error in exc.errors:
             print(error)
@@ -172,7 +174,7 @@ async def serve(config: ServerConfig) -> int:
 
     try:
         # Loaded here rather than by start(), to show the progress of a large load.
-        catalog = await load_unless_stopped(config.zones, stopping)
+        catalog = await load_unless_stopped(config.zones, stopping, config.max_zone_file_bytes)
     except ZoneLoadError as exc:
         for error in exc.errors:
             logger.error("%s", error)
@@ -205,7 +207,9 @@ async def serve(config: ServerConfig) -> int:
     return 0
 
 
-async def load_unless_stopped(zones: Path, stopping: asyncio.Event) -> Catalog | None:
+async def load_unless_stopped(
+    zones: Path, stopping: asyncio.Event, max_file_bytes: int = MAX_FILE_BYTES
+) -> Catalog | None:
     """The zones, loaded in a thread of their own while the loop keeps handling signals; None
     when `stopping` is set first. The thread is a daemon: a process stopped during a long load
     exits without waiting for it (asyncio.to_thread's threads would be waited for)."""
@@ -219,7 +223,7 @@ async def load_unless_stopped(zones: Path, stopping: asyncio.Event) -> Catalog |
     def load() -> None:
         try:
             with load_progress(lambda line: logger.info("%s", line)) as progress:
-                catalog = load_catalog(zones, progress=progress)
+                catalog = load_catalog(zones, progress=progress, max_file_bytes=max_file_bytes)
         except BaseException as exc:  # raised again in serve(), on the loop
             deliver(functools.partial(loaded.set_exception, exc))
         else:

@@ -18,8 +18,10 @@ from r53emu import __version__
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, ServerConfig
 from r53emu.geo.locator import parse_default_location
 from r53emu.ops.logformat import LOG_FORMATS
+from r53emu.server.replycache import MAX_BYTES as REPLY_CACHE_BYTES
 from r53emu.server.udpguard import AMPLIFICATION_FACTOR, DEFAULT_SCOPE, GUARD_SCOPES, RATE_LIMIT
 from r53emu.zonefiles.loader import ZONE_SUFFIXES
+from r53emu.zonefiles.sourcefile import MAX_FILE_BYTES
 
 ENV_PREFIX = "R53EMU_"
 
@@ -176,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"{RATE_LIMIT}; 0: no limit; env R53EMU_RATE_LIMIT)",
     )
     serve.add_argument(
+        "--reply-cache-mb",
+        type=_megabytes,
+        default=_env("reply_cache_mb", str(REPLY_CACHE_BYTES // 2**20)),
+        metavar="N",
+        help="memory the reply cache may keep (estimated); over it the least recently used "
+        f"questions go (default: {REPLY_CACHE_BYTES // 2**20}; env R53EMU_REPLY_CACHE_MB)",
+    )
+    serve.add_argument(
         "--query-log",
         default=_env("query_log", "") or None,
         metavar="FILE|-",
@@ -219,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _megabytes(text: str) -> int:
+    """A positive whole number of MiB."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number of MiB")
+    return int(text)
+
+
 def _add_zones(parser: argparse.ArgumentParser, name: str) -> None:
     """The zones argument: `--zones PATH`, or `check`'s optional positional PATH.
 
@@ -232,6 +249,14 @@ def _add_zones(parser: argparse.ArgumentParser, name: str) -> None:
     else:
         parser.add_argument(name, nargs="?", type=Path, default=default, metavar="PATH", help=text)
     parser.set_defaults(zones_default=default)
+    parser.add_argument(
+        "--max-zone-file-mb",
+        type=_megabytes,
+        default=_env("max_zone_file_mb", str(MAX_FILE_BYTES // 2**20)),
+        metavar="N",
+        help="a zone file larger than N MiB is an error, found before it is read (default: "
+        f"{MAX_FILE_BYTES // 2**20}; env R53EMU_MAX_ZONE_FILE_MB)",
+    )
 
 
 def _add_routing_flags(parser: argparse.ArgumentParser) -> None:
@@ -284,6 +309,8 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         max_admin_connections=args.max_admin_connections,
         amplification_guard=args.amplification_guard,
         rate_limit=args.rate_limit,
+        max_zone_file_bytes=args.max_zone_file_mb * 2**20,
+        reply_cache_bytes=args.reply_cache_mb * 2**20,
         query_log=args.query_log,
         watch=args.watch,
     )

@@ -20,6 +20,7 @@ from r53emu.model.catalog import IPNetwork
 from r53emu.model.query import IPAddress
 from r53emu.zonefiles.errors import ZoneLoadError
 from r53emu.zonefiles.loader import load_catalog
+from r53emu.zonefiles.sourcefile import MAX_FILE_BYTES
 
 
 def answer_offline(
@@ -33,6 +34,7 @@ def answer_offline(
     geoip_db: Path | None = None,
     default_location: str | None = None,
     as_json: bool = False,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> int:
     """Print the answer and why; 1 (with the reason on stderr) when the input is unusable."""
     try:
@@ -41,7 +43,7 @@ def answer_offline(
         print(f"r53emu answer: {exc}", file=sys.stderr)
         return 1
     try:
-        catalog = load_catalog(zones)
+        catalog = load_catalog(zones, max_file_bytes=max_file_bytes)
     except ZoneLoadError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)

@@ -35,6 +35,7 @@ from r53emu.ops.metrics import Metrics
 from r53emu.ops.zoneview import zone_summary
 from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
 from r53emu.zonefiles.loader import ZONE_SUFFIXES, load_catalog, zone_files
+from r53emu.zonefiles.sourcefile import MAX_FILE_BYTES
 
 logger = logging.getLogger("r53emu")
 
@@ -121,8 +122,10 @@ class ZoneReloader:
         make_locator: Callable[[Catalog], Locator],
         install: Install,
         metrics: Metrics,
+        max_file_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         self.zones = zones
+        self.max_file_bytes = max_file_bytes
         self._make_locator = make_locator
         self._install = install
         self._metrics = metrics
@@ -156,7 +159,9 @@ class ZoneReloader:
         directory = self.zones if zones is None else zones
         async with self._lock:
             try:
-                catalog = await asyncio.to_thread(load_catalog, directory)
+                catalog = await asyncio.to_thread(
+                    load_catalog, directory, max_file_bytes=self.max_file_bytes
+                )
                 locator = await asyncio.to_thread(self._make_locator, catalog)
             except (ZoneLoadError, ValueError) as exc:
                 if unchanged is not None and not await unchanged():

@@ -29,6 +29,7 @@ from r53emu.model.query import Answer, Outcome, QueryContext, Routed
 from r53emu.server.logthrottle import LogThrottle, suffix
 from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
+from r53emu.server.replycache import MAX_BYTES as CACHE_BYTES
 from r53emu.server.replycache import ConsultedHealth, ReplyCache
 from r53emu.server.udpguard import minimal_any
 from r53emu.server.wire import (
@@ -63,6 +64,7 @@ class QueryHandler:
         resolve: Resolve = lookup,
         health: HealthView = ALL_HEALTHY,
         cache_replies: bool = True,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.catalog = catalog
         self.rng = rng or random.Random()
@@ -76,7 +78,7 @@ class QueryHandler:
         self._errors = LogThrottle(logger)  # internal errors: one traceback per kind per 10 s
         self._failed_observers: list[QueryObserver | None] = []  # None: making the event failed
         # The fast path: replies made once, reused for the same question (r53emu.server.replycache).
-        self.replies: ReplyCache | None = ReplyCache() if cache_replies else None
+        self.replies: ReplyCache | None = ReplyCache(cache_bytes) if cache_replies else None
         self.stats = QueryStats()  # counts for the metrics, kept cheaply in the answer path
 
     def handle(

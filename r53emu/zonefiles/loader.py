@@ -34,7 +34,13 @@ from r53emu.zonefiles.jsonzone import (
 from r53emu.zonefiles.quoting import quoted
 from r53emu.zonefiles.recordsets import MAX_TTL, Entry, ZoneContext, group_key_of, parse_record_set
 from r53emu.zonefiles.routing_field_rules import AccountRefs
-from r53emu.zonefiles.sourcefile import LineDict, LineList, SourceError, load_document
+from r53emu.zonefiles.sourcefile import (
+    MAX_FILE_BYTES,
+    LineDict,
+    LineList,
+    SourceError,
+    load_document,
+)
 from r53emu.zonefiles.zonebuild import ZoneHeader, build_zone
 
 ZONE_KEYS = ("zone", "id", "comment", "ttl", "soa", "nameservers", "record_sets", "record_limit")
@@ -66,7 +72,9 @@ class ZoneFile:
     zone: Zone | None
 
 
-def load_catalog(directory: Path, *, progress: Progress | None = None) -> Catalog:
+def load_catalog(
+    directory: Path, *, progress: Progress | None = None, max_file_bytes: int = MAX_FILE_BYTES
+) -> Catalog:
     """Load every zone file of `directory` (or the one zone file it names); raise
     `ZoneLoadError` listing every problem.
 
@@ -76,17 +84,18 @@ def load_catalog(directory: Path, *, progress: Progress | None = None) -> Catalo
     `progress`, if given, is called after each file with (files read so far, record sets so
     far): every file is read first (record sets stay 0: the account sections of all files are
     needed before any zone is built), then each file's zone is built, counting its record sets.
-    The caller decides what, if anything, to show.
+    The caller decides what, if anything, to show. A file over `max_file_bytes` is an error,
+    found before it is read.
     """
     with collector_paused():
-        return _load_catalog(directory, progress or _no_progress)
+        return _load_catalog(directory, progress or _no_progress, max_file_bytes)
 
 
 def _no_progress(files: int, record_sets: int) -> None:
     pass
 
 
-def _load_catalog(directory: Path, progress: Progress) -> Catalog:
+def _load_catalog(directory: Path, progress: Progress, max_file_bytes: int) -> Catalog:
     inside: Path | None = None  # the directory whose files must stay inside it
     if directory.is_file() and directory.suffix in ZONE_SUFFIXES:
         paths = [directory]
@@ -116,7 +125,7 @@ def _load_catalog(directory: Path, progress: Progress) -> Catalog:
             )
             progress(read, 0)
             continue
-        document = read_document(path, errors)
+        document = read_document(path, errors, max_file_bytes)
         progress(read, 0)
         if document is None:
             continue
@@ -184,11 +193,13 @@ def _in_file_order(errors: list[ZoneError], paths: list[Path]) -> list[ZoneError
     return sorted(errors, key=lambda error: (rank.get(error.file, len(rank)), error.line))
 
 
-def read_document(path: Path, errors: list[ZoneError]) -> LineDict | None:
+def read_document(
+    path: Path, errors: list[ZoneError], max_bytes: int = MAX_FILE_BYTES
+) -> LineDict | None:
     """The top-level mapping of one file (errors appended); None when there is none to read."""
     file = str(path)
     try:
-        document, repeated = load_document(path)
+        document, repeated = load_document(path, max_bytes)
     except SourceError as exc:
         errors.append(ZoneError(file, exc.line, "", exc.message))
         return None

@@ -536,21 +536,23 @@ def _joined(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def load_document(path: Path) -> tuple[Any, list[tuple[str, int, int]]]:
+def load_document(
+    path: Path, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[Any, list[tuple[str, int, int]]]:
     """Parse one zone file (YAML, or JSON for `*.json`) into line-aware values, and list the
     file's `duplicate_keys` (found without walking a file that has none).
 
-    Raises `SourceError` for text that is not valid YAML/JSON, and for a file over
-    `MAX_FILE_BYTES` (before reading it), nested past `MAX_DEPTH` or that aliases expand past
-    `MAX_EXPANDED_ITEMS`.
+    Raises `SourceError` for text that is not valid YAML/JSON, and for a file over `max_bytes`
+    (before reading it; `--max-zone-file-mb`), nested past `MAX_DEPTH` or that aliases expand
+    past `MAX_EXPANDED_ITEMS`.
     """
     with path.open("rb") as file:
         size = _size_of(file.fileno())
-        if size is not None and size > MAX_FILE_BYTES:
-            raise SourceError(1, _too_large(size))
-        data = file.read(MAX_FILE_BYTES + 1)  # the file may have grown since
-    if len(data) > MAX_FILE_BYTES:
-        raise SourceError(1, _too_large(len(data)))
+        if size is not None and size > max_bytes:
+            raise SourceError(1, _too_large(size, max_bytes))
+        data = file.read(max_bytes + 1)  # the file may have grown since
+    if len(data) > max_bytes:
+        raise SourceError(1, _too_large(len(data), max_bytes))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -567,10 +569,10 @@ def _size_of(descriptor: int) -> int | None:
     return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
-def _too_large(size: int) -> str:
+def _too_large(size: int, max_bytes: int) -> str:
     return (
-        f"the file is {size:,} bytes; r53emu reads zone files of at most {MAX_FILE_BYTES:,} "
-        f"bytes ({MAX_FILE_BYTES // 2**20} MiB, r53emu's bound)"
+        f"the file is {size:,} bytes; r53emu reads zone files of at most {max_bytes:,} "
+        f"bytes ({max_bytes / 2**20:g} MiB, r53emu's bound: --max-zone-file-mb)"
     )
 
 

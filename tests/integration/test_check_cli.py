@@ -271,3 +271,22 @@ def test_routing_errors_are_printed_with_file_line_and_field(tmp_path: Path) -> 
         f"(at {shop}:8)",
     ]
     assert result.stderr.strip() == f"4 error(s) in {zones}"
+
+
+def test_max_zone_file_mb_sets_the_bound_on_a_file(tmp_path: Path) -> None:
+    """A 2 MiB zone file is refused with --max-zone-file-mb 1 (naming the flag) and loads with
+    --max-zone-file-mb 3, as it does by default (64)."""
+    zones = tmp_path / "zones"
+    zones.mkdir()
+    comment = "# " + "x" * 1000 + "\n"
+    text = "zone: big.test\n" + comment * (2 * 2**20 // len(comment))
+    (zones / "big.yaml").write_text(text, encoding="utf-8")
+    refused = run_check("--max-zone-file-mb", "1", "zones", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines()[0] == (
+        f"zones/big.yaml:1: the file is {len(text):,} bytes; r53emu reads zone files of at most "
+        "1,048,576 bytes (1 MiB, r53emu's bound: --max-zone-file-mb)"
+    )
+    accepted = run_check("zones", cwd=tmp_path, env={"R53EMU_MAX_ZONE_FILE_MB": "3"})
+    assert accepted.returncode == 0, accepted.stdout
+    assert accepted.stdout.startswith("big.test. ")

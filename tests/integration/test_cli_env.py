@@ -33,6 +33,8 @@ VALUES = {
     "max_admin_connections": ("40", 40),
     "amplification_guard": ("ALL", "all"),
     "rate_limit": ("0", 0),
+    "max_zone_file_mb": ("128", 128),
+    "reply_cache_mb": ("16", 16),
 }
 
 

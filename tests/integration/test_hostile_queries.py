@@ -29,7 +29,6 @@ import pytest
 
 from r53emu.app import ServerConfig
 from r53emu.server.handler import QueryHandler
-from r53emu.server.replycache import ReplyCache
 from r53emu.server.wire import ParsedQuery, parse_query
 from r53emu.testing.background import BackgroundServer
 from r53emu.testing.client import tcp_exchange, udp_exchange
@@ -198,16 +197,24 @@ def test_metrics_are_formatted_off_the_event_loop(background: BackgroundServer) 
 # --- 1b: the reply cache's bound -----------------------------------------------------------------
 
 
+@pytest.fixture
+def small_cache(zones: Path) -> Iterator[BackgroundServer]:
+    """A server whose reply cache may keep 1 MiB (`--reply-cache-mb 1`)."""
+    config = ServerConfig(zones=zones, address="127.0.0.1", port=0, reply_cache_bytes=2**20)
+    with BackgroundServer(config) as server:
+        yield server
+
+
 def test_distinct_names_under_a_wildcard_fill_the_cache_only_to_its_bound(
-    background: BackgroundServer,
+    small_cache: BackgroundServer,
 ) -> None:
     """Thousands of names under a wildcard (cacheable answers, and answers never cached: the
-    None markers) over UDP: the cache's byte count stays at its bound, and a question asked
-    again and again is answered from the cache all along."""
-    bound = 256 * 1024
+    None markers) over UDP: the cache's byte count stays at its bound (`--reply-cache-mb`), and
+    a question asked again and again is answered from the cache all along."""
+    background, bound = small_cache, 2**20
     replies = in_loop(background, lambda: background.server.handler.replies)
     assert replies is not None
-    in_loop(background, lambda: setattr(replies, "max_bytes", bound))
+    assert replies.max_bytes == bound
     popular = wire("popular.wild.hostile.test")
     popular_key = parse_query(popular)
     assert isinstance(popular_key, ParsedQuery)
@@ -224,17 +231,14 @@ def test_distinct_names_under_a_wildcard_fill_the_cache_only_to_its_bound(
             if i % 50 == 0:
                 assert await udp_exchange(popular, background.address)
 
-    try:
-        asyncio.run(udp_exchange(popular, background.address))
-        sizes = []
-        for round_start in range(0, 6000, 1000):
-            asyncio.run(flood(round_start, 1000))
-            sizes.append(in_loop(background, lambda: replies.bytes))
-            assert in_loop(background, hit)
-        assert all(size <= bound for size in sizes)
-        assert min(sizes[2:]) > 0.9 * bound  # full, and stays full: no emptying all at once
-    finally:
-        in_loop(background, lambda: setattr(replies, "max_bytes", ReplyCache().max_bytes))
+    asyncio.run(udp_exchange(popular, background.address))
+    sizes = []
+    for round_start in range(0, 6000, 1000):
+        asyncio.run(flood(round_start, 1000))
+        sizes.append(in_loop(background, lambda: replies.bytes))
+        assert in_loop(background, hit)
+    assert all(size <= bound for size in sizes)
+    assert min(sizes[2:]) > 0.9 * bound  # full, and stays full: no emptying all at once
 
 
 # --- 2: large answers ----------------------------------------------------------------------------

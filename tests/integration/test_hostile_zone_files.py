@@ -162,7 +162,7 @@ CASES = {
         "huge.yaml",
         huge_file,
         r"1: the file is 209,715,200 bytes; r53emu reads zone files of at most 67,108,864 bytes "
-        r"\(64 MiB, r53emu's bound\)",
+        r"\(64 MiB, r53emu's bound: --max-zone-file-mb\)",
     ),
 }
 

@@ -316,7 +316,7 @@ def test_a_file_over_the_bound_is_refused_before_it_is_read(tmp_path: Path) -> N
     assert seconds < FAST
     assert [str(error) for error in errors] == [
         f"{path}:1: the file is {MAX_FILE_BYTES + 1:,} bytes; r53emu reads zone files of at most "
-        f"{MAX_FILE_BYTES:,} bytes (64 MiB, r53emu's bound)"
+        f"{MAX_FILE_BYTES:,} bytes (64 MiB, r53emu's bound: --max-zone-file-mb)"
     ]
 
 
@@ -325,8 +325,11 @@ def test_a_file_that_grows_past_the_bound_is_refused(
 ) -> None:
     """What is read is bounded too, not only what the size said (a file growing meanwhile)."""
     monkeypatch.setattr(sourcefile, "_size_of", lambda descriptor: None)
-    monkeypatch.setattr(sourcefile, "MAX_FILE_BYTES", 100)
-    errors, _ = load_errors(tmp_path / "a.yaml", "zone: a.test\ncomment: " + "x" * 200 + "\n")
+    path = tmp_path / "a.yaml"
+    path.write_text("zone: a.test\ncomment: " + "x" * 200 + "\n", encoding="utf-8")
+    with pytest.raises(ZoneLoadError) as caught:
+        load_catalog(path, max_file_bytes=100)
+    errors = caught.value.errors
     assert [(error.line, error.message.split(";")[0]) for error in errors] == [
         (1, "the file is 101 bytes")
     ]
