@@ -122,13 +122,14 @@ class QueryHandler:
             consulted = ConsultedHealth(health)
             answer = self.answer(parsed, client_ip, transport, catalog, consulted)
             limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
+            minimal = cap is not None and parsed.qtype == TYPE_ANY
             if cap is not None:
                 limit = min(limit, cap)
-                if parsed.qtype == TYPE_ANY:
-                    answer, replies = minimal_any(answer), None
+                if minimal:
+                    answer = minimal_any(answer)
             reply = render(parsed, answer, limit)
             if replies is not None:
-                replies.store(parsed, client_ip, answer, catalog, health, consulted.checks)
+                replies.store(parsed, client_ip, answer, catalog, health, consulted.checks, minimal)
         except Exception as exc:
             # A traceback per kind of error per 10 s: a client repeating a failing question
             # must not flood the log (the SERVFAILs are still counted by the metrics).

@@ -72,6 +72,9 @@ from r53emu.server.wire import ParsedQuery
 MAX_BYTES = 64 * 2**20  # the default bound on the memory the cache keeps (estimated)
 RANDOM_POLICIES = frozenset(DRAWS)  # their answers are drawn per query
 _ANY = TYPE_ANY.to_bytes(2, "big")
+# Appended to an ANY question's bytes to key the amplification guard's RFC 8482 answer to it (no
+# question's bytes can end so: the name decides where a question ends, four bytes after it).
+MINIMAL_ANY = b"\x01"
 # Estimated bytes of memory, measured with tracemalloc (tests/unit/server/test_replycache.py
 # checks the estimate stays above what is really kept): a question's slot in the cache (the
 # dict's entry, the key's bytes object, its place in the eviction queue), a kept reply's fixed
@@ -176,7 +179,7 @@ class ReplyCache:
             return None
         question, edns, subnet = quick
         if cap is not None and question[-4:-2] == _ANY:
-            return None
+            question += MINIMAL_ANY  # the guard's RFC 8482 answer is kept apart
         entry = self._entries.get(question)
         # Exact type tests: cheaper than isinstance, and the classes have no subclasses.
         kind = type(entry)
@@ -209,21 +212,25 @@ class ReplyCache:
         catalog: Catalog,
         health: HealthView,
         checks: set[str],
+        minimal_any: bool = False,
     ) -> None:
         """Remember `answer` for `query`; `checks` are the health checks its lookup asked about
         (see the module docstring for what is kept). An answer that cannot be cached leaves
-        nothing behind: the next query for it is answered by the slow path again."""
+        nothing behind: the next query for it is answered by the slow path again.
+        `minimal_any`: the answer is the amplification guard's to an ANY question, kept apart
+        from Route 53's."""
         if catalog is not self._catalog or health is not self._health:
             return
         is_drawn = _is_drawn(answer)
         drawn = _redrawable(answer) if is_drawn else None
         if is_drawn and drawn is None:
             return  # drawn in a way the cache cannot redraw
-        key = question_bytes(query)
+        question = question_bytes(query)
+        key = question + MINIMAL_ANY if minimal_any else question
         existing = self._entries.get(key)
         if existing is not None and not isinstance(existing, _PerClient | _Drawn):
             return  # cached already
-        compiled = compile_reply(query, answer, key)
+        compiled = compile_reply(query, answer, question)
         if compiled is None:
             return
         entry: _Entry

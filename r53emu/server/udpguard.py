@@ -113,7 +113,9 @@ def slip_reply(packet: bytes) -> bytes | None:
 
 def minimal_any(answer: Answer) -> Answer:
     """An ANY answer as RFC 8482 §4.2 recommends: one HINFO "RFC8482" "" record at the name
-    in place of every record set (negative answers stay as they are)."""
+    in place of every record set (negative answers stay as they are). It keeps whether the
+    location chose, but not the draws: which records a weighted or multivalue policy drew does
+    not change it, so the reply cache keeps it as one reply."""
     if answer.outcome is not Outcome.ANSWER or not answer.answer:
         return answer
     owner = answer.answer[0].name
@@ -129,5 +131,4 @@ def minimal_any(answer: Answer) -> Answer:
         why=answer.why,
         notes=(*answer.notes, note),
         location_dependent=answer.location_dependent,
-        routed=answer.routed,
     )

@@ -2,7 +2,8 @@
 server whose guard is applied to loopback too (`--amplification-guard all`), since tests can
 only send from 127.0.0.0/8.
 
-* ANY over UDP is one HINFO "RFC8482" "" record (RFC 8482 §4.2); over TCP, every record set.
+* ANY over UDP is one HINFO "RFC8482" "" record (RFC 8482 §4.2), kept by the reply cache apart
+  from Route 53's full answer; over TCP, every record set.
 * No UDP reply is more than 10 times its query: larger ones come back TC=1, and a client that
   retries over TCP (dnspython's `udp_with_fallback`, as resolvers do) gets the whole answer.
   Every name and type of the bundled zones is swept: guarded, the worst ratio is at most 10;
@@ -20,6 +21,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dns.flags
 import dns.message
@@ -27,6 +29,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
+from r53emu.answer.lookup import lookup
 from r53emu.app import ServerConfig
 from r53emu.model import names
 from r53emu.server.handler import QueryHandler
@@ -263,6 +266,7 @@ def test_cached_guarded_replies_are_what_the_slow_path_sends(
         f"{name}.amplify.test", rtype, use_edns=0 if payload else None, payload=payload or 512
     ).to_wire()
     fast.handle(packet, "127.0.0.1", "udp")  # the cache learns Route 53's answer
+    fast.handle(packet, "127.0.0.1", "udp", cap)  # and, for ANY, the guard's
     got = fast.handle(packet, "127.0.0.1", "udp", cap)
     expected = slow.handle(packet, "127.0.0.1", "udp", cap)
     assert got is not None
@@ -273,3 +277,25 @@ def test_cached_guarded_replies_are_what_the_slow_path_sends(
     assert mine.question == theirs.question
     for section in ("answer", "authority", "additional"):
         assert rrset_texts(getattr(mine, section)) == rrset_texts(getattr(theirs, section))
+
+
+def test_the_guards_any_is_cached_apart_from_route53s(zones: Path) -> None:
+    """The RFC 8482 reply is kept for guarded clients and Route 53's full one for the others,
+    both answered from the cache (no lookup: the handler's lookup is not called again)."""
+    calls = []
+
+    def counting(*args: Any) -> Any:
+        calls.append(args)
+        return lookup(*args)
+
+    handler = QueryHandler(load_catalog(zones), random.Random(1), resolve=counting)
+    packet = dns.message.make_query("multi.amplify.test", "ANY", use_edns=0, payload=4096)
+    wire = packet.to_wire()
+    for _ in range(3):
+        minimal = handler.handle(wire, "127.0.0.1", "udp", 10 * len(wire))
+        full = handler.handle(wire, "127.0.0.1", "udp")
+        assert minimal is not None
+        assert full is not None
+        assert [r.rdtype for r in dns.message.from_wire(minimal).answer] == [dns.rdatatype.HINFO]
+        assert len(dns.message.from_wire(full).answer) == 4
+    assert len(calls) == 2
