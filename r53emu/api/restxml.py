@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # only builds documents; bodies are read by xmlread
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
+from r53emu.api.errors import CONTENT_TYPE, ApiError, Reply, document_bytes, xml_safe
 from r53emu.api.servicemodel import NAMESPACE, Member, Operation, Shape
 from r53emu.api.xmlread import Element, XmlErrorKind, XmlReadError, read_xml
 
@@ -57,7 +58,6 @@ BODY_LIMITS: Mapping[str, int] = {
     "CreateHealthCheck": 64 * 1024,
     "UpdateHealthCheck": 64 * 1024,
 }
-CONTENT_TYPE = "text/xml"  # what Route 53 sends
 MAX_LISTED = 100  # validation errors spelled out in one message (all are counted)
 
 _NAMESPACES = frozenset({NAMESPACE, None})
@@ -72,39 +72,7 @@ _TYPE_RULES = {  # r53emu's words: Route 53 reports these as schema errors
     "boolean": "Member must be a boolean (true or false)",
     "timestamp": "Member must be an ISO 8601 timestamp",
 }
-# Characters XML 1.0 cannot carry; written as \\uXXXX so the document stays valid (as
-# ops/testdnsanswer.py does).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _INVALID: Any = object()  # a member whose value failed to convert (its error is recorded)
-
-
-class Reply(NamedTuple):
-    """An HTTP response to send: status, headers and body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-class ApiError(Exception):
-    """An error Route 53 would answer with: its `code`, `message`, HTTP `status`, whether the
-    sender is at fault (`Type` Sender, else Receiver) and extra `headers` (a 405's `Allow`)."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        *,
-        sender: bool = True,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.sender = sender
-        self.headers = dict(headers or {})
 
 
 def body_limit(operation: Operation) -> int:
@@ -185,51 +153,7 @@ def serialize_response(
             _write(root, member, value, member.name)
         else:
             raise ValueError(f"{member.name}: a response cannot carry a {member.location} member")
-    return Reply(operation.status, headers, _document_bytes(root))
-
-
-def error_response(
-    code: str, message: str, status: int, request_id: str, sender: bool = True
-) -> Reply:
-    """Route 53's error document, the shape botocore reads for rest-xml errors."""
-    root = ET.Element("ErrorResponse", xmlns=NAMESPACE)
-    details = ET.SubElement(root, "Error")
-    ET.SubElement(details, "Type").text = "Sender" if sender else "Receiver"
-    ET.SubElement(details, "Code").text = _xml_safe(code)
-    ET.SubElement(details, "Message").text = _xml_safe(message)
-    ET.SubElement(root, "RequestId").text = _xml_safe(request_id)
-    headers = {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id}
-    return Reply(status, headers, _document_bytes(root))
-
-
-def render_error(error: ApiError, request_id: str) -> Reply:
-    """`error_response` for an `ApiError`, with its extra headers."""
-    reply = error_response(error.code, error.message, error.status, request_id, error.sender)
-    reply.headers.update(error.headers)
-    return reply
-
-
-def invalid_change_batch(messages: Sequence[str]) -> ApiError:
-    """InvalidChangeBatch (400) reporting every message, as Route 53 lists them: `[a, b]`."""
-    return ApiError("InvalidChangeBatch", "[" + ", ".join(messages) + "]")
-
-
-def no_such_operation(method: str, path: str, allowed: Collection[str] = ()) -> ApiError:
-    """The error for a request no operation takes: 404 for an unknown path, 405 (with `Allow`)
-    for a path whose operations take other methods. The code is InvalidAction, AWS's common
-    error for "the action or operation requested is invalid" (Route 53 documents none)."""
-    shown = path.partition("?")[0]
-    if allowed:
-        methods = ", ".join(sorted(allowed))
-        return ApiError(
-            "InvalidAction",
-            f"{method} is not allowed on {shown}: its operations take {methods}",
-            405,
-            headers={"Allow": methods},
-        )
-    return ApiError(
-        "InvalidAction", f"No Route 53 operation (API 2013-04-01) takes {method} {shown}", 404
-    )
+    return Reply(operation.status, headers, document_bytes(root))
 
 
 def _document(operation: Operation, body: bytes, max_body: int | None) -> Element | None:
@@ -431,7 +355,7 @@ def _write(parent: ET.Element, member: Member, value: Any, path: str) -> None:
 def _scalar_text(member: Member, value: Any, path: str) -> str:
     kind = member.shape.type
     if kind == "string" and isinstance(value, str):
-        return _xml_safe(value)
+        return xml_safe(value)
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "boolean" and isinstance(value, bool):
         return "true" if value else "false"
@@ -481,13 +405,3 @@ def _shown(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key}={_shown(item)}" for key, item in value.items()) + "}"
     return str(value)
-
-
-def _xml_safe(text: str) -> str:
-    return _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def _document_bytes(root: ET.Element) -> bytes:
-    # ElementTree escapes &, < and > in text; the declaration is the one Route 53 sends.
-    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
-    return text.encode("utf-8")

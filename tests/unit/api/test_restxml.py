@@ -27,18 +27,20 @@ from hypothesis import strategies as st
 from multidict import MultiDict
 
 from r53emu.api import servicemodel
+from r53emu.api.errors import (
+    ApiError,
+    Reply,
+    error_response,
+    invalid_change_batch,
+    no_such_operation,
+    render_error,
+)
 from r53emu.api.restxml import (
     DEFAULT_MAX_BODY,
     LARGE_BODY,
     MAX_LISTED,
-    ApiError,
-    Reply,
     body_limit,
-    error_response,
-    invalid_change_batch,
-    no_such_operation,
     parse_request,
-    render_error,
     serialize_response,
 )
 from r53emu.api.servicemodel import NAMESPACE, Member, Operation, Shape, route_table
