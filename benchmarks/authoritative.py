@@ -9,7 +9,10 @@ settings of docs/performance.md's anchors (`-c 16 -T 1 -q 100`, open loop), the 
 core 1 and dnsperf to core 0 when `taskset` exists. It prints one table per size (queries/s, ratio
 to the better ceiling run, average and p99 latency, queries lost), then r53emu's startup time
 (process start to first answer), resident memory, reload time (`POST /reload`), and what a client
-asking 1,000 q/s saw during one more reload. Everything stays on 127.0.0.1.
+asking 1,000 q/s saw during one more reload. Then the hostile rows (benchmarks/hostile.py, on the
+smallest size; `--no-hostile` leaves them out, `--hostile-only` runs nothing else): the most
+expensive questions' rates next to static A, UDP p99 under TCP and admin floods, and the worst
+amplification over UDP. Everything stays on 127.0.0.1.
 
 dnsperf (Debian's `dnsperf` package) is found on PATH, or installed with apt-get when running as
 root. p99 comes from dnsperf's per-query lines (`-v`), written to a file; `--no-p99` leaves them
@@ -42,6 +45,8 @@ from typing import IO, Any, NoReturn
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable from the repo root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    # benchmarks/hostile.py imports this module: let it find this run of it, not a second copy.
+    sys.modules.setdefault("benchmarks.authoritative", sys.modules[__name__])
 
 from benchmarks import zonegen
 
@@ -127,6 +132,8 @@ class DnsperfResult:
     p99_latency: float | None = None  # from the per-query lines of `-v`; None without them
     rcodes: dict[str, int] = field(default_factory=dict)
     run_time: float = 0.0
+    avg_request_bytes: int = 0  # dnsperf's `Average packet size`
+    avg_response_bytes: int = 0
 
     @property
     def lost_share(self) -> float:
@@ -141,6 +148,8 @@ SUMMARY_PATTERNS: dict[str, re.Pattern[str]] = {
     "avg_latency": re.compile(r"^\s*Average Latency \(s\):\s+([\d.]+)"),
     "max_latency": re.compile(r"^\s*Average Latency \(s\):.*max ([\d.]+)\)"),
     "run_time": re.compile(r"^\s*Run time \(s\):\s+([\d.]+)"),
+    "avg_request_bytes": re.compile(r"^\s*Average packet size:\s+request (\d+)"),
+    "avg_response_bytes": re.compile(r"^\s*Average packet size:.*response (\d+)"),
 }
 RCODES = re.compile(r"^\s*Response codes:\s+(.*)$")
 RCODE_COUNT = re.compile(r"([A-Z]+) (\d+) \(")
@@ -422,11 +431,12 @@ def start_ceiling() -> tuple[Process, int]:
     return process, port
 
 
-def start_r53emu(zones: Path) -> tuple[Process, int, str, float]:
-    """Start `r53emu serve`; its UDP port, admin URL and startup time (to the first answer)."""
+def start_r53emu(zones: Path, extra: Sequence[str] = ()) -> tuple[Process, int, str, float]:
+    """Start `r53emu serve` (with `extra` flags); its UDP port, admin URL and startup time (to
+    the first answer)."""
     command = [
         sys.executable, "-m", "r53emu", "serve", "--zones", str(zones), "--port", "0",
-        "--admin-port", "0", "--no-watch", "--log-level", "INFO", "--seed", "1",
+        "--admin-port", "0", "--no-watch", "--log-level", "INFO", "--seed", "1", *extra,
     ]  # fmt: skip
     process = Process(pinned(SERVER_CORE, command), "stderr")
     port = int(process.wait_for(LISTENING, STARTUP_TIMEOUT).group(1))
@@ -668,7 +678,12 @@ def format_soak(soak: SoakReport) -> str:
     )
 
 
-def to_json(reports: list[SizeReport], settings: Settings, argv: Sequence[str]) -> dict[str, Any]:
+def to_json(
+    reports: list[SizeReport],
+    settings: Settings,
+    argv: Sequence[str],
+    hostile: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     sizes = []
     for report in reports:
         entry = asdict(report)
@@ -695,6 +710,7 @@ def to_json(reports: list[SizeReport], settings: Settings, argv: Sequence[str]) 
         "pinned": shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2,
         "cpus": os.cpu_count(),
         "sizes": sizes,
+        "hostile": hostile,  # benchmarks/hostile.py's rows (None with --no-hostile)
     }
 
 
@@ -738,6 +754,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="after the mixes, run every family at full speed this long, reading the RSS "
         "(issue 7's stability target: --soak 300)",
     )
+    hostile = parser.add_mutually_exclusive_group()
+    hostile.add_argument(
+        "--no-hostile",
+        action="store_true",
+        help="leave out the hostile rows (benchmarks/hostile.py: worst name, floods, "
+        "amplification)",
+    )
+    hostile.add_argument(
+        "--hostile-only",
+        action="store_true",
+        help="only the hostile rows (on the smallest size), not the tables of mixes",
+    )
     return parser
 
 
@@ -754,15 +782,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         mixes = tuple(known[label] for label in args.mixes)
     dnsperf = find_dnsperf()
     reports = []
+    hostile_figures = None
     with tempfile.TemporaryDirectory(prefix="r53emu-bench-") as workdir:
         settings = Settings(dnsperf, seconds, not args.no_p99, Path(workdir), args.soak)
-        for size in sizes:
+        for size in [] if args.hostile_only else sizes:
             report = measure_size(settings, size, mixes, args.reloads)
             reports.append(report)
             print(format_report(report), flush=True)
             print(flush=True)
+        if not args.no_hostile:
+            from benchmarks import hostile  # it imports this module
+
+            hostile_report = hostile.measure(settings, min(sizes))
+            print(hostile.format_report(hostile_report), flush=True)
+            hostile_figures = hostile.to_json(hostile_report)
     if args.json:
-        figures = to_json(reports, settings, list(argv if argv is not None else sys.argv[1:]))
+        command = list(argv if argv is not None else sys.argv[1:])
+        figures = to_json(reports, settings, command, hostile_figures)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 

@@ -25,6 +25,10 @@ benchmark sends no traffic but DNS), the CIDR collection, and `client_locations`
 documentation ranges: 198.51.100.0/24 is Frankfurt (DE), 203.0.113.0/24 San Francisco (US-CA),
 2001:db8::/32 Tokyo (JP, with a latency table). The YAML is written as text, one flow mapping a
 line, so 100k record sets take well under a second to write.
+
+`write_hostile_zone(directory)` adds a second zone beside it, `hostile.test`: the expensive
+questions of benchmarks/hostile.py (a TXT answer filling EDNS's 4096 bytes, ANY at 6 types x 400
+values, a wildcard, an alias tree and the longest alias chain), see `hostile_record_set_lines`.
 """
 
 from __future__ import annotations
@@ -226,3 +230,103 @@ def write_zones(directory: Path, record_sets: int) -> ZonePlan:
     (directory / ACCOUNT_FILE).write_text(ACCOUNT_YAML, encoding="utf-8")
     cycles, fill = divmod(record_sets - APEX_RECORD_SETS, CYCLE_SIZE)
     return ZonePlan(directory, ZONE, record_sets, cycles, fill)
+
+
+# --- the hostile zone: questions the reply cache cannot, or could not, answer cheaply --------
+
+HOSTILE_ZONE = "hostile.test"
+HOSTILE_FILE = "hostile.test.yaml"
+BIG_TXT_STRINGS = 14  # values of one 255-byte string: with the NS records, the reply fits 4096
+MANY_VALUES = 400  # Route 53's most values in a record set (behaviour §1.5), for each type of ANY
+TREE_REGIONS = ("us-east-1", "eu-central-1", "ap-northeast-1")
+TREE_BRANCHES = ("a", "b", "c")
+CHAIN_ALIASES = 32  # r53emu's MAX_ALIAS_CHAIN: the longest alias chain the loader accepts
+
+
+@dataclass(frozen=True)
+class HostilePlan:
+    """What `write_hostile_zone` wrote: the owner names of its families (absolute)."""
+
+    directory: Path
+    zone: str
+
+    def name(self, label: str) -> str:
+        """`big`, `many`, `tree`, `chain`: that owner; `wild`, `wtree`: the wildcard's parent
+        (ask for `<anything>.wild.<zone>.`)."""
+        return f"{label}.{self.zone}."
+
+
+def _hostile_values(name: str, rtype: str, values: list[str]) -> str:
+    return f"  - {{name: {name}, type: {rtype}, ttl: 300, records: [{', '.join(values)}]}}"
+
+
+def _alias(name: str, sid: str, policy: str, target: str, check: str = "") -> str:
+    health = f", health_check_id: {check}" if check else ""
+    return (
+        f"  - {{name: {name}, type: A, set_identifier: {sid}, {policy}{health}, "
+        f"alias: {{name: {target}.{HOSTILE_ZONE}., evaluate_target_health: true}}}}"
+    )
+
+
+def hostile_record_set_lines() -> Iterator[str]:
+    """The hostile zone's record sets.
+
+    big      TXT   14 values of 255 bytes: 3,937 bytes with the apex NS records, the largest TXT
+                   answer EDNS 4096 takes whole
+    many     A, AAAA, TXT, MX, SRV, CAA, 400 values each: ANY answers 2,400 records (63,735
+                   bytes over TCP; under 65,535 thanks to short TXT, MX and SRV values)
+    *.wild   A     a wildcard: every name below `wild` is a question asked for the first time
+    tree     A     latency (3 Regions) -> aliases to weighted groups (3 branches, health checks,
+                   evaluate_target_health) -> aliases to failover pairs -> A records
+    *.wtree  A     weighted aliases into `tree`, for never-repeating names into the tree
+    chain    A     32 aliases, each level a weighted pair into the next: the longest chain allowed
+    """
+    filler = "0123456789" * 25 + "abcde"  # 255 bytes: the longest string TXT allows
+    yield _hostile_values(
+        "big", "TXT", [f"'\"{i:02d}{filler[2:]}\"'" for i in range(BIG_TXT_STRINGS)]
+    )
+    many = range(MANY_VALUES)
+    yield _hostile_values("many", "A", [f"10.0.{i // 250}.{i % 250}" for i in many])
+    yield _hostile_values("many", "AAAA", [f'"2001:db8::{i:x}"' for i in many])
+    yield _hostile_values("many", "TXT", [f"'\"v{i}\"'" for i in many])
+    yield _hostile_values("many", "MX", [f'"{i} m{i}.{HOSTILE_ZONE}."' for i in many])
+    yield _hostile_values("many", "SRV", [f'"1 1 {i} s{i}.{HOSTILE_ZONE}."' for i in many])
+    yield _hostile_values("many", "CAA", [f"'0 issue \"ca{i}.test\"'" for i in many])
+    yield '  - {name: "*.wild", type: A, ttl: 30, records: ["192.0.2.7"]}'
+    for r, region in enumerate(TREE_REGIONS):
+        policy = f"latency_routing_policy: {{region: {region}}}"
+        yield _alias("tree", f"r{r}", policy, f"r{r}.tree")
+        for b, branch in enumerate(TREE_BRANCHES):
+            check = ("alarm", "gate-on", "")[b]  # one branch down, one checked and up, one bare
+            weight = f"weighted_routing_policy: {{weight: {b + 1}}}"
+            yield _alias(f"r{r}.tree", branch, weight, f"{branch}.r{r}.tree", check)
+            for role, last in (("PRIMARY", 1), ("SECONDARY", 2)):
+                first = 100 + 30 * r + 10 * b + 4 * last
+                addresses = ", ".join(f'"192.0.2.{first + n}"' for n in range(4))
+                gate = ", health_check_id: gate-off" if role == "PRIMARY" and b == 2 else ""
+                yield (
+                    f"  - {{name: {branch}.r{r}.tree, type: A, ttl: 60, records: [{addresses}], "
+                    f"set_identifier: {role.lower()}, failover_routing_policy: {{type: {role}}}"
+                    f"{gate}}}"
+                )
+    for sid in ("x", "y"):
+        yield _alias('"*.wtree"', sid, "weighted_routing_policy: {weight: 1}", "tree")
+    levels = ["chain", *(f"c{k}.chain" for k in range(1, CHAIN_ALIASES))]
+    for level, below in zip(levels, [*levels[1:], f"c{CHAIN_ALIASES}.chain"], strict=True):
+        for sid, check in (("x", "gate-off"), ("y", "")):
+            weight = "weighted_routing_policy: {weight: 1}"
+            yield _alias(level, sid, weight, below, check)
+    yield f'  - {{name: c{CHAIN_ALIASES}.chain, type: A, ttl: 60, records: ["192.0.2.99"]}}'
+
+
+def write_hostile_zone(directory: Path) -> HostilePlan:
+    """Write the hostile zone's file into `directory`, beside `write_zones`' output: its health
+    checks (`gate-on`, `gate-off`, `alarm`) are those of ACCOUNT_FILE."""
+    directory.mkdir(parents=True, exist_ok=True)
+    header = (
+        "# Generated by benchmarks/zonegen.py: questions that cost the server the most.\n"
+        f"zone: {HOSTILE_ZONE}\nrecord_sets:\n"
+    )
+    text = header + "\n".join(hostile_record_set_lines()) + "\n"
+    (directory / HOSTILE_FILE).write_text(text, encoding="utf-8")
+    return HostilePlan(directory, HOSTILE_ZONE)

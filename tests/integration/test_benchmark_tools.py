@@ -7,19 +7,30 @@ dnsperf figures read right), in a few seconds.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import math
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Any
 
 import dns.edns
+import dns.flags
 import dns.message
 import dns.rcode
+import dns.rdatatype
 import pytest
 
-from benchmarks import authoritative, zonegen
+from benchmarks import authoritative, hostile, zonegen
 from benchmarks.authoritative import Mix, parse_dnsperf, percentile
+from benchmarks.zonegen import HostilePlan
 from r53emu.app import ServerConfig
 from r53emu.testing.background import BackgroundServer
 from r53emu.zonefiles.loader import load_catalog
@@ -416,3 +427,361 @@ def test_a_short_soak_reads_the_rss_along_the_way(
     assert all(mb > 10 for _, mb in report.rss_mb)
     assert report.rss_mb_after_minute == report.rss_mb[0][1]
     assert "after the first minute" in authoritative.format_soak(report)
+
+
+# --- the hostile rows (benchmarks/hostile.py) -------------------------------------------------
+
+
+def _result(**fields: Any) -> authoritative.DnsperfResult:
+    return authoritative.DnsperfResult(**fields)
+
+
+def test_dnsperf_average_packet_sizes_are_read() -> None:
+    """`Average packet size: request 53, response 191` gives the reply size of each hostile row."""
+    result = parse_dnsperf(DNSPERF_VERBOSE.splitlines())
+    assert (result.avg_request_bytes, result.avg_response_bytes) == (53, 191)
+    assert parse_dnsperf(DNSPERF_TIMEOUTS.splitlines()).avg_response_bytes == 0
+
+
+@pytest.fixture(scope="module")
+def hostile_plan(plan: zonegen.ZonePlan, tmp_path_factory: pytest.TempPathFactory) -> HostilePlan:
+    """The benchmark zone and the hostile zone beside it, as hostile.measure writes them."""
+    directory = tmp_path_factory.mktemp("hostile") / "zones"
+    zonegen.write_zones(directory, SIZE)
+    return zonegen.write_hostile_zone(directory)
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile_plan: HostilePlan) -> Iterator[tuple[str, int]]:
+    config = ServerConfig(zones=hostile_plan.directory, address="127.0.0.1", port=0)
+    server = BackgroundServer(config)
+    server.start()
+    yield server.address
+    server.stop()
+
+
+def test_wire_queries_are_what_dnspython_reads() -> None:
+    """Queries built byte for byte: name, type, RD clear, and OPT with payload and ECS."""
+    plain = dns.message.from_wire(hostile.wire_query("s0.bench.test.", "A", query_id=7))
+    assert (plain.id, plain.flags, plain.edns) == (7, 0, -1)
+    assert str(plain.question[0]) == "s0.bench.test. IN A"
+    edns = dns.message.from_wire(hostile.wire_query("many.hostile.test", "ANY", 4096))
+    assert (str(edns.question[0]), edns.edns, edns.payload) == (
+        "many.hostile.test. IN ANY",
+        0,
+        4096,
+    )
+    assert not edns.options
+    subnet = hostile.distinct_subnet(0x123456)
+    ecs = dns.message.from_wire(
+        hostile.wire_query("g0.bench.test", "A", 4096, hostile.ecs_data(subnet))
+    )
+    (option,) = ecs.options
+    assert isinstance(option, dns.edns.ECSOption)
+    assert (option.address, option.srclen, option.scopelen) == ("2001:db8:1234:5600::", 56, 0)
+
+
+def test_ecs_data_is_the_option_dnsperf_is_given() -> None:
+    """The hostile rows' ECS bytes are those of the tables' `-E 8:hex`."""
+    for subnet in ("198.51.100.0/24", "2001:db8::/32", "2001:db8:ab:cd00::/56"):
+        assert authoritative.ecs_option(subnet) == f"8:{hostile.ecs_data(subnet).hex()}"
+
+
+def test_distinct_subnets_are_distinct_56s_in_tokyos_range() -> None:
+    """Each n gives another /56 of 2001:db8::/32 (Tokyo in the client locations)."""
+    tokyo = ip_network(zonegen.TOKYO_SUBNET)
+    subnets = [ip_network(hostile.distinct_subnet(n)) for n in (0, 1, 255, 256, 2**24 - 1)]
+    assert len(set(subnets)) == 5
+    assert all(net.prefixlen == 56 and net.subnet_of(tokyo) for net in subnets)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="out of range"):
+        hostile.distinct_subnet(2**24)
+
+
+def test_binary_records_are_length_prefixed() -> None:
+    """dnsperf -B reads each message after its two-byte length."""
+    assert b"".join(hostile.binary_records([b"abc", b""])) == b"\x00\x03abc\x00\x00"
+
+
+def _candidate(kind: str) -> hostile.Candidate:
+    return next(candidate for candidate in hostile.CANDIDATES if candidate.kind == kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent"), [("wildcard", "wild.hostile.test."), ("nxdomain", "nx.bench.test.")]
+)
+def test_never_repeating_candidates_ask_count_distinct_names(
+    plan: zonegen.ZonePlan, hostile_plan: HostilePlan, kind: str, parent: str
+) -> None:
+    """The fast builder gives the queries wire_query would, each name once."""
+    packets = list(hostile.candidate_queries(_candidate(kind), plan, hostile_plan, 300))
+    assert len(set(packets)) == 300
+    assert packets == [hostile.wire_query(f"q{n}.{parent}", "A") for n in range(300)]
+
+
+def test_ecs_candidates_send_each_subnet_once(
+    plan: zonegen.ZonePlan, hostile_plan: HostilePlan
+) -> None:
+    """geolocation + ECS cycles the g{i} names with a new /56 every query."""
+    packets = list(hostile.candidate_queries(_candidate("geolocation-ecs"), plan, hostile_plan, 90))
+    names = plan.owner_names("geolocation")
+    assert packets == [
+        hostile.wire_query(
+            names[n % len(names)], "A", 4096, hostile.ecs_data(hostile.distinct_subnet(n))
+        )
+        for n in range(90)
+    ]
+
+
+def test_repeating_candidates_ask_their_one_question(
+    plan: zonegen.ZonePlan, hostile_plan: HostilePlan
+) -> None:
+    """A fixed question is one query in the file, whatever the count; static A asks s{i}."""
+    for kind, question in [
+        ("any-edns", "many.hostile.test. IN ANY"),
+        ("chain", "chain.hostile.test. IN A"),
+    ]:
+        (packet,) = hostile.candidate_queries(_candidate(kind), plan, hostile_plan, 500)
+        assert str(dns.message.from_wire(packet).question[0]) == question
+    static = list(hostile.candidate_queries(hostile.STATIC_CANDIDATE, plan, hostile_plan, 0))
+    assert len(static) == plan.cycles
+
+
+def test_hostile_zone_loads_beside_the_benchmark_zone(hostile_plan: HostilePlan) -> None:
+    """r53emu check accepts the two zones together (the chain is at the alias bound, not over)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "r53emu", "check", str(hostile_plan.directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "hostile.test." in done.stdout
+
+
+def test_hostile_candidates_get_the_answers_they_are_named_after(
+    hostile_server: tuple[str, int],
+) -> None:
+    """big TXT fits EDNS 4096 whole; ANY over TCP is every record (no TC); the trees answer."""
+    big = query(hostile_server, "big.hostile.test", "TXT", use_edns=0, payload=4096)
+    assert not big.flags & dns.flags.TC
+    assert 3500 < len(big.to_wire()) <= 4096
+    assert len(big.answer[0]) == zonegen.BIG_TXT_STRINGS
+    many = query(hostile_server, "many.hostile.test", "ANY", tcp=True)
+    assert not many.flags & dns.flags.TC
+    assert sum(len(rrset) for rrset in many.answer) == 6 * zonegen.MANY_VALUES
+    for name in ("tree.hostile.test", "q1.wtree.hostile.test", "chain.hostile.test"):
+        reply = query(hostile_server, name, "A")
+        assert reply.rcode() == dns.rcode.NOERROR
+        assert reply.answer, name
+        assert reply.answer[0].rdtype == dns.rdatatype.A, name
+    assert query(hostile_server, "q7.wild.hostile.test", "A").answer
+
+
+def test_shares_worst_rate_and_verdicts() -> None:
+    """Each rate over the faster static A run; the worst is the slowest other than static A;
+    verdicts."""
+    static = hostile.RateRow("static A", _result(qps=90_000.0))
+    again = hostile.RateRow("static A (again, after)", _result(qps=100_000.0))
+    slow = hostile.RateRow("alias chain", _result(qps=20_000.0))
+    fast = hostile.RateRow("big TXT", _result(qps=60_000.0))
+    rows = [static, fast, slow, again]
+    baseline = hostile.static_baseline(rows)
+    assert baseline is again.result
+    for row in rows:
+        row.share = hostile.share_of(row.result, baseline)
+    assert (static.share, slow.share) == (0.9, 0.2)
+    assert hostile.worst_rate(rows) is slow
+    assert hostile.worst_rate([static, again]) is None
+    assert hostile.static_baseline([slow]) is None
+    assert hostile.share_of(slow.result, _result()) is None
+    assert hostile.verdict(0.2, 0.25, at_least=True) == "misses the target"
+    assert hostile.verdict(0.25, 0.25, at_least=True) == "meets the target"
+    assert hostile.verdict(1.9, 2.0, at_least=False) == "meets the target"
+    assert hostile.verdict(math.inf, 2.0, at_least=False) == "misses the target"
+    assert hostile.verdict(None, 2.0, at_least=False) == "not measured"
+
+
+def test_p99_ratios_count_lost_queries_and_use_the_lower_idle_run() -> None:
+    """Over 1 % lost is a p99 at the timeout; the baseline is the lower idle p99; the worst flood
+    leaves out the idle and control rows."""
+    assert hostile.p99_counting_lost(_result(sent=1000, lost=10, p99_latency=0.001)) == 0.001
+    assert hostile.p99_counting_lost(_result(sent=1000, lost=11, p99_latency=0.001)) == math.inf
+    rows = [
+        hostile.FloodRow("idle (before the floods)", _result(sent=10, p99_latency=0.0004)),
+        hostile.FloodRow("control: busy loop", _result(sent=10, p99_latency=0.009)),
+        hostile.FloodRow("TCP: idle connections", _result(sent=10, p99_latency=0.0006)),
+        hostile.FloodRow("admin: GET", _result(sent=10, p99_latency=0.002)),
+        hostile.FloodRow("idle (after the floods)", _result(sent=10, p99_latency=0.0005)),
+    ]
+    idle = hostile.idle_p99(rows)
+    assert idle == 0.0004
+    for row in rows:
+        row.ratio = hostile.p99_ratio(row.result, idle)
+    assert rows[2].ratio == pytest.approx(1.5)
+    assert hostile.worst_flood(rows) is rows[3]
+    assert hostile.p99_ratio(_result(sent=10), idle) is None
+    assert hostile.p99_ratio(rows[3].result, None) is None
+
+
+def test_amplification_ratio_and_the_worst_question() -> None:
+    """Reply bytes over query bytes; ties go to the larger reply, then to a type other than ANY."""
+    assert hostile.amplification_ratio(45, 3937) == pytest.approx(87.49, abs=0.01)
+    with pytest.raises(ValueError, match="header"):
+        hostile.amplification_ratio(0, 10)
+    txt = hostile.Amplification("big.example.test.", "TXT", 4096, 45, 780)
+    any_ = hostile.Amplification("big.example.test.", "ANY", 4096, 45, 780)
+    small = hostile.Amplification("mv.example.test.", "A", None, 33, 301)
+    assert hostile.worst_amplification([any_, small, txt]) is txt
+    assert hostile.worst_amplification([]) is None
+
+
+def test_the_sweep_asks_every_name_for_every_type_with_and_without_edns() -> None:
+    """The bundled zones' names (a wildcard as amp.<parent>), the listed types and the types each
+    name holds, each with EDNS 4096 and without."""
+    names = dict(hostile.sweep_names(authoritative.HERE.parent / "zones"))
+    assert names["big.example.test."] == {"TXT"}
+    assert "amp.apps.example.test." in names
+    questions = set(hostile.sweep_questions([("x.test.", {"HTTPS", "TYPE999"})]))
+    assert ("x.test.", "HTTPS", None) in questions
+    assert ("x.test.", "ANY", 4096) in questions
+    assert len(questions) == 2 * (len(hostile.AMPLIFICATION_TYPES) + 1)
+
+
+def test_the_guarded_run_needs_the_flag() -> None:
+    """No --amplification-guard: not run; with it, all clients guarded, rate limit off if it can."""
+    assert hostile.guard_arguments("usage: r53emu serve [--zones PATH]") is None
+    assert hostile.guard_arguments("--amplification-guard {off,all}") == [
+        "--amplification-guard", "all",
+    ]  # fmt: skip
+    assert hostile.guard_arguments("--amplification-guard WHO --rate-limit N") == [
+        "--amplification-guard", "all", "--rate-limit", "0",
+    ]  # fmt: skip
+
+
+def test_python_client_counts_read_as_dnsperf_figures() -> None:
+    """The TCP client's counts over its measured time become a DnsperfResult."""
+    counts = {
+        "measured_replies": 1500, "measured_seconds": 3.0, "lost": 2, "replies": 1600,
+        "reply_bytes": 1600 * 58935, "latency_avg": 0.06, "latency_p99": 0.2,
+        "latency_max": 0.3, "rcodes": {"NOERROR": 1600},
+    }  # fmt: skip
+    result = hostile.client_result(counts, 35)
+    assert (result.sent, result.completed, result.lost, result.qps) == (1502, 1500, 2, 500.0)
+    assert (result.avg_response_bytes, result.avg_request_bytes) == (58935, 35)
+    assert result.p99_latency == 0.2
+    assert hostile.client_result({}, 35).qps == 0.0
+    assert hostile.client_note(counts | {"measured_cpu_seconds": 1.5}) == (
+        "Python client at 50% of a core"
+    )
+    assert hostile.client_note({"error": "no counts"}) == "client failed: no counts"
+
+
+def _report() -> hostile.HostileReport:
+    report = hostile.HostileReport(1000, 3, tcp_cap=1024, admin_cap=128)
+    report.rates = [
+        hostile.RateRow("static A", _result(sent=9, qps=100_000.0, avg_response_bytes=187), 1.0),
+        hostile.RateRow("alias chain of 32, weighted", _result(sent=9, qps=500.0), 0.005),
+    ]
+    report.floods = [
+        hostile.FloodRow("idle (before the floods)", _result(sent=9, p99_latency=0.001), 1.0),
+        hostile.FloodRow(
+            "TCP: idle connections, 2x the cap",
+            _result(sent=100, lost=50, p99_latency=0.001),
+            math.inf,
+            {"kind": "tcp-idle", "opened": 3000, "closed_by_server": 2000, "measured_seconds": 3},
+        ),
+    ]
+    sample = hostile.Amplification("big.hostile.test.", "TXT", 4096, 45, 3937)
+    guarded = hostile.Amplification("bench.test.", "SOA", None, 28, 252)
+    report.amplification = [
+        hostile.AmplificationRow("generated zones, loopback", sample, 10, 0, [sample]),
+        hostile.AmplificationRow("generated zones, --amplification-guard all", guarded, 10, 1),
+        hostile.AmplificationRow("bundled zones/, --amplification-guard all", note="not run: x"),
+    ]
+    return report
+
+
+def test_hostile_report_prints_each_row_and_each_verdict() -> None:
+    """Three parts, each row, and a verdict per target; a lost load reads as a timeout."""
+    text = hostile.format_report(_report())
+    assert (
+        "worst: alias chain of 32, weighted, 500 q/s = 0.5% of static A's 100,000 (the faster "
+        "run): misses the target"
+    ) in text
+    assert "worst: TCP: idle connections, 2x the cap, inf idle: misses the target" in text
+    assert "timeout" in text
+    assert "3,000 connections opened, 2,000 closed by the server" in text
+    (loopback,) = [line for line in text.splitlines() if line.startswith("generated zones, loop")]
+    assert loopback.split()[-6:] == ["big.hostile.test.", "TXT", "4096", "45", "3937", "87.5"]
+    assert "meets the target" not in loopback  # no target without the guard
+    (guarded,) = [line for line in text.splitlines() if line.startswith("generated zones, --")]
+    assert guarded.endswith("(1 of 10 unanswered)  meets the target")
+    assert "bundled zones/, --amplification-guard all    not run: x" in text
+
+
+def test_hostile_json_has_every_row_and_no_infinity() -> None:
+    """--json gets the rows, the worst of each part with its verdict, and "inf" for infinity."""
+    figures = hostile.to_json(_report())
+    text = json.dumps(figures, allow_nan=False)
+    assert json.loads(text)["worst_rate"]["verdict"] == "misses the target"
+    assert figures["floods"][1]["ratio_to_idle"] == "inf"
+    assert figures["worst_flood"]["load"] == "TCP: idle connections, 2x the cap"
+    assert figures["amplification"][0]["worst"]["ratio"] == pytest.approx(87.49, abs=0.01)
+    assert figures["amplification"][1]["verdict"] == "meets the target"
+    assert "verdict" not in figures["amplification"][0]
+    assert figures["targets"]["amplification_with_guard_at_most"] == 10.0
+
+
+def test_the_python_tcp_client_reads_whole_any_replies(hostile_server: tuple[str, int]) -> None:
+    """The TCP client (dnsperf loses 59 kB replies) reads every ANY reply whole, for a second."""
+    packet = hostile.wire_query("many.hostile.test.", "ANY")
+    spec = {
+        "kind": "tcp", "port": hostile_server[1], "connections": 2, "outstanding": 2,
+        "packets": [packet.hex()], "seconds": 20, "background": False,
+    }  # fmt: skip
+    with hostile.FloodProcess(spec) as client:
+        time.sleep(1.0)  # what the client measures
+    assert "error" not in client.stats, client.stats
+    result = hostile.client_result(client.stats, len(packet))
+    assert result.completed > 0
+    assert result.avg_response_bytes > 50_000
+    assert client.stats["truncated"] == 0
+    assert result.rcodes == {"NOERROR": client.stats["replies"]}
+
+
+def test_an_idle_flood_reopens_what_the_server_closes(tmp_path: Path) -> None:
+    """Idle connections against a server that closes each at once are opened again and counted."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+        spec = {
+            "kind": "tcp-idle",
+            "port": listener.getsockname()[1],
+            "connections": 3,
+            "seconds": 20,
+        }
+        closer_done = threading.Event()
+
+        def closer() -> None:
+            while not closer_done.is_set():
+                with contextlib.suppress(OSError):
+                    listener.accept()[0].close()
+
+        thread = threading.Thread(target=closer, daemon=True)
+        thread.start()
+        with hostile.FloodProcess(spec) as flood:
+            time.sleep(0.5)
+        closer_done.set()
+        thread.join(timeout=10)
+    assert flood.stats["opened"] > 3
+    assert flood.stats["closed_by_server"] > 0
+
+
+def test_settle_waits_for_quick_answers(hostile_server: tuple[str, int]) -> None:
+    """An idle server is settled at once; a port where nothing answers is not, by the timeout."""
+    assert hostile.settle(hostile_server[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        began = time.monotonic()
+        assert not hostile.settle(silent.getsockname()[1], timeout=0.5)
+    assert time.monotonic() - began < 2.0
