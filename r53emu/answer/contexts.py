@@ -7,6 +7,7 @@ places the client by the EDNS Client Subnet when present, else by the resolver's
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from r53emu.geo.locator import Locator
@@ -33,7 +34,7 @@ def make_context(
     subnet = _unmapped_network(subnet)
     network = subnet
     if network is None and client is not None:
-        network = ipaddress.ip_network(client)
+        network = _host_network(client)
     location = UNLOCATED
     if locator is not None and network is not None:
         location = locator.locate(network)
@@ -45,6 +46,13 @@ def make_context(
         transport=transport,
         location=location,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_network(client: IPAddress) -> IPNetwork:
+    """The client's address as a /32 or /128 network (parsed once per client, a bounded
+    number kept)."""
+    return ipaddress.ip_network(client)
 
 
 def _unmapped_address(address: IPAddress | None) -> IPAddress | None:

@@ -60,7 +60,7 @@ from r53emu.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from r53emu.ops.metrics import Metrics
 from r53emu.ops.reloading import ReloadResult
 from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml, test_dns_answer
-from r53emu.ops.zoneview import zone_detail, zone_summary
+from r53emu.ops.zoneview import RenderedZones, zone_json, zone_summary
 from r53emu.server.binderrors import BindError, bind_failure_message, is_in_use
 from r53emu.server.listeners import ConnectionRegistry
 from r53emu.server.logthrottle import LogThrottle
@@ -151,6 +151,9 @@ class AdminApi:
                 for method, path, handler, _what in ENDPOINTS
             ]
         )
+        # GET /zones/{zone}'s bodies, made in a worker thread, one at a time, and kept.
+        self._rendered = RenderedZones()
+        self._rendering = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
 
@@ -273,7 +276,14 @@ class AdminApi:
         zone = find_zone(self.server.catalog.zones.values(), wanted)
         if zone is None:
             return _error(404, f"no hosted zone {wanted!r} (give its name or its id)")
-        return web.json_response(zone_detail(zone))
+        body = self._rendered.get(zone)
+        if body is None:
+            async with self._rendering:
+                body = self._rendered.get(zone)
+                if body is None:
+                    body = await asyncio.to_thread(zone_json, zone)
+                    self._rendered.put(zone, body)
+        return web.Response(body=body, content_type="application/json")
 
     async def health_checks(self, request: web.Request) -> web.Response:
         scheduler = self._scheduler()

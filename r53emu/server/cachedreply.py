@@ -80,10 +80,15 @@ class Sized:
     truncated_heads: tuple[bytes, ...]  # TC: question only
 
 
-def compile_reply(query: ParsedQuery, answer: Answer, question: bytes) -> CachedReply | None:
+def compile_reply(
+    query: ParsedQuery, answer: Answer, question: bytes, packed: Packed | None = None
+) -> CachedReply | None:
+    """The `CachedReply` of `answer` (None: its rcode does not fit the header); `packed` is
+    the whole answer as `wire.pack_sections` packs it, when the caller has it already."""
     if answer.rcode > 0xF:
         return None
-    packed = pack_sections(query, answer)
+    if packed is None:
+        packed = pack_sections(query, answer)
     split = _split(packed, answer)
     if split is None:
         return None
@@ -96,24 +101,16 @@ def compile_reply(query: ParsedQuery, answer: Answer, question: bytes) -> Cached
             for (first, _later), rests in zip(owners, rrsets, strict=True)
         )
         owners = ()
-    counts = packed.counts
-    aa, rcode = answer.authoritative, answer.rcode
-    flags = [reply_flags(0, aa, rcode, bool(bits & 1), bool(bits & 2)) for bits in range(4)]
-    heads = tuple(  # by the query's RD | CD << 1 | OPT present << 2
-        _head(flags[variant & 3], counts, variant >> 2) for variant in range(8)
+    heads, trimmed_heads, truncated_heads = _heads(
+        answer.authoritative, answer.rcode, packed.counts
     )
     end = packed.authority_end()
     assert end is not None, "packed whole"
-    answers, authority, _additional = counts
     sized = Sized(
         full=len(packed.body),
         trimmed=-1 if answer.outcome is Outcome.REFERRAL else end,
-        trimmed_heads=tuple(
-            _head(flags[variant & 3], (answers, authority, 0), variant >> 2) for variant in range(8)
-        ),
-        truncated_heads=tuple(
-            _head(flags[variant & 3] | FLAG_TC, (0, 0, 0), variant >> 2) for variant in range(8)
-        ),
+        trimmed_heads=trimmed_heads,
+        truncated_heads=truncated_heads,
     )
     bodies: tuple[bytes, ...] = ()
     if prod(factorial(len(rrset)) for rrset in rrsets) <= MAX_ORDERS:
@@ -199,6 +196,25 @@ def _body(
         parts += (first, later.join(rests))
     parts.append(tail)
     return b"".join(parts)
+
+
+Heads = tuple[bytes, ...]
+
+
+@lru_cache(maxsize=4096)
+def _heads(aa: bool, rcode: int, counts: tuple[int, int, int]) -> tuple[Heads, Heads, Heads]:
+    """The heads of a reply, without its additional section and truncated, each by the query's
+    RD | CD << 1 | OPT present << 2; shared by every reply with the same flags and counts."""
+    flags = [reply_flags(0, aa, rcode, bool(bits & 1), bool(bits & 2)) for bits in range(4)]
+    answers, authority, _additional = counts
+    whole = tuple(_head(flags[variant & 3], counts, variant >> 2) for variant in range(8))
+    trimmed = tuple(
+        _head(flags[variant & 3], (answers, authority, 0), variant >> 2) for variant in range(8)
+    )
+    truncated = tuple(
+        _head(flags[variant & 3] | FLAG_TC, (0, 0, 0), variant >> 2) for variant in range(8)
+    )
+    return whole, trimmed, truncated
 
 
 @lru_cache(maxsize=4096)

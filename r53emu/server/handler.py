@@ -6,6 +6,7 @@ SERVFAIL and a logged traceback, and the next query is answered as usual (docs/a
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import random
@@ -25,7 +26,8 @@ from r53emu.model.dnsconstants import (
     TYPE_AXFR,
     TYPE_IXFR,
 )
-from r53emu.model.query import Answer, Outcome, QueryContext, Routed
+from r53emu.model.query import Answer, IPAddress, Outcome, QueryContext, Routed
+from r53emu.server.anyfit import fit_any
 from r53emu.server.logthrottle import LogThrottle, suffix
 from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
@@ -39,6 +41,7 @@ from r53emu.server.wire import (
     Rejected,
     parse_query,
     render,
+    render_whole,
     servfail,
 )
 
@@ -121,15 +124,20 @@ class QueryHandler:
             replies, health = self.replies, self.health
             consulted = ConsultedHealth(health)
             answer = self.answer(parsed, client_ip, transport, catalog, consulted)
+            if parsed.qtype == TYPE_ANY:
+                answer = fit_any(parsed, answer)
             limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
             minimal = cap is not None and parsed.qtype == TYPE_ANY
             if cap is not None:
                 limit = min(limit, cap)
                 if minimal:
                     answer = minimal_any(answer)
-            reply = render(parsed, answer, limit)
-            if replies is not None:
-                replies.store(parsed, client_ip, answer, catalog, health, consulted.checks, minimal)
+            if replies is None:
+                reply = render(parsed, answer, limit)
+            else:
+                reply, packed = render_whole(parsed, answer, limit)
+                checks = consulted.checks
+                replies.store(parsed, client_ip, answer, catalog, health, checks, minimal, packed)
         except Exception as exc:
             # A traceback per kind of error per 10 s: a client repeating a failing question
             # must not flood the log (the SERVFAILs are still counted by the metrics).
@@ -206,11 +214,17 @@ class QueryHandler:
             query.qname,
             query.qtype,
             self.locator,
-            client=ipaddress.ip_address(client_ip.split("%")[0]),
+            client=_client_address(client_ip),
             subnet=subnet.network if subnet else None,
             transport=transport,
         )
         return self.resolve(catalog or self.catalog, context, self.rng, health or self.health)
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_address(client_ip: str) -> IPAddress:
+    """The address a query came from (clients repeat: parsed once each, a bounded number kept)."""
+    return ipaddress.ip_address(client_ip.split("%")[0])
 
 
 def _event(

@@ -67,7 +67,7 @@ from r53emu.server.cachedreply import (
     question_bytes,
 )
 from r53emu.server.quickread import read_query
-from r53emu.server.wire import ParsedQuery
+from r53emu.server.wire import Packed, ParsedQuery
 
 MAX_BYTES = 64 * 2**20  # the default bound on the memory the cache keeps (estimated)
 RANDOM_POLICIES = frozenset(DRAWS)  # their answers are drawn per query
@@ -213,12 +213,13 @@ class ReplyCache:
         health: HealthView,
         checks: set[str],
         minimal_any: bool = False,
+        packed: Packed | None = None,
     ) -> None:
         """Remember `answer` for `query`; `checks` are the health checks its lookup asked about
         (see the module docstring for what is kept). An answer that cannot be cached leaves
         nothing behind: the next query for it is answered by the slow path again.
         `minimal_any`: the answer is the amplification guard's to an ANY question, kept apart
-        from Route 53's."""
+        from Route 53's. `packed`: the whole answer packed (`wire.render_whole`), if at hand."""
         if catalog is not self._catalog or health is not self._health:
             return
         is_drawn = _is_drawn(answer)
@@ -230,7 +231,7 @@ class ReplyCache:
         existing = self._entries.get(key)
         if existing is not None and not isinstance(existing, _PerClient | _Drawn):
             return  # cached already
-        compiled = compile_reply(query, answer, question)
+        compiled = compile_reply(query, answer, question, packed)
         if compiled is None:
             return
         entry: _Entry

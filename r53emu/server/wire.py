@@ -336,6 +336,15 @@ def header_reply(ident: int, opcode: int, rd: bool, rcode: int) -> bytes:
     return _HEADER.pack(ident, flags, 0, 0, 0, 0)
 
 
+def render_whole(query: ParsedQuery, answer: Answer, limit: int) -> tuple[bytes, Packed]:
+    """`render`'s reply, from the whole answer packed (returned too): what the reply cache
+    keeps is made from the same packing, so a reply it will learn is packed once."""
+    opt = b"" if query.edns is None else _opt(query.edns, answer)
+    flags = reply_flags(query.opcode, answer.authoritative, answer.rcode, query.rd, query.cd)
+    packed = pack_sections(query, answer)
+    return reply_of(packed, query.id, flags, answer, limit, opt), packed
+
+
 def render(query: ParsedQuery, answer: Answer, limit: int) -> bytes:
     """The reply for `answer`, at most `limit` bytes.
 

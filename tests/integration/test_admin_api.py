@@ -333,6 +333,31 @@ async def test_reload_serves_new_zones_and_refuses_bad_ones_while_dns_keeps_answ
     assert "r53emu_reloads_total 1.0" in text
 
 
+@pytest.mark.asyncio
+async def test_a_zones_body_is_made_once_per_loaded_zone(admin: Admin, web: HttpTarget) -> None:
+    """GET /zones/{zone} is made off the event loop and kept while its zone is served (32
+    clients asking at once make it once); a reload that changes the zone changes the body."""
+    made = []
+    rendered = admin.server.server.admin._rendered  # type: ignore[union-attr]
+    put = rendered.put
+    rendered.put = lambda zone, body: (made.append(zone.zone_id), put(zone, body))[1]  # type: ignore[method-assign]
+    bodies = await asyncio.gather(
+        *(admin.call("GET", "/zones/admin.test", auth=False) for _ in range(32))
+    )
+    assert {status for status, _ in bodies} == {200}
+    assert all(body == bodies[0][1] for _, body in bodies)
+    assert made == ["Z0ADMINTEST"]
+    www = next(rs for rs in bodies[0][1]["record_sets"] if rs["name"] == "www.admin.test.")
+    assert www["records"] == ["192.0.2.1"]
+    zone_file = admin.zones / "admin.yaml"
+    zone_file.write_text(textwrap.dedent(zone_text(web.port, www="192.0.2.2")), encoding="utf-8")
+    assert (await admin.call("POST", "/reload"))[0] == 200
+    _, after = await admin.call("GET", "/zones/admin.test", auth=False)
+    www = next(rs for rs in after["record_sets"] if rs["name"] == "www.admin.test.")
+    assert www["records"] == ["192.0.2.2"]
+    assert made == ["Z0ADMINTEST", "Z0ADMINTEST"]
+
+
 # --- explain and TestDNSAnswer ----------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ import aiohttp
 import dns.flags
 import dns.message
 import dns.rcode
+import dns.rdatatype
 import pytest
 
 from r53emu.app import ServerConfig
@@ -281,6 +282,25 @@ def test_a_large_answer_that_fits_is_served_from_the_cache(background: Backgroun
     assert cached is not None
     same_reply(cached, first)
     assert not dns.message.from_wire(cached).flags & dns.flags.TC
+
+
+def test_an_any_answer_too_large_for_tcp_keeps_the_record_sets_that_fit(
+    background: BackgroundServer,
+) -> None:
+    """many.hostile.test holds six types of 400 values: more than 65,535 bytes together. Over
+    TCP its ANY answers the record sets that fit, whole, in type order (RFC 8482 §4.1), not a
+    TC reply without records; over UDP it is truncated, so the client asks over TCP."""
+    packet = wire("many.hostile.test", "ANY", payload=4096)
+    reply = dns.message.from_wire(exchange(background, packet, "tcp"))
+    assert not reply.flags & dns.flags.TC
+    types = [rrset.rdtype for rrset in reply.answer]
+    assert types == sorted(types)  # type-code order, a prefix of A, MX, TXT, AAAA, SRV, CAA
+    assert types[:3] == [dns.rdatatype.A, dns.rdatatype.MX, dns.rdatatype.TXT]
+    assert 3 <= len(types) < 6
+    assert all(len(rrset) == VALUES for rrset in reply.answer)
+    assert [rrset.rdtype for rrset in reply.authority] == [dns.rdatatype.NS]
+    udp = dns.message.from_wire(exchange(background, packet, "udp"))
+    assert udp.flags & dns.flags.TC
 
 
 # --- 3: NOTIMP and RD ----------------------------------------------------------------------------
