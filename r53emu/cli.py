@@ -1,5 +1,6 @@
 """The `r53emu` command: `serve` answers DNS from a zones directory, `check` validates one,
-`answer` explains one answer, `healthcheck` asks a running server (arguments: `cliargs`).
+`answer` explains one answer, `import` turns Route 53's JSON into zone files
+(`ops.importcommand`), `healthcheck` asks a running server (arguments: `cliargs`).
 The zones may be a directory or a single zone file.
 
 Output piped to a reader that stops early (`r53emu check | head -1`) ends the command quietly,
@@ -28,6 +29,7 @@ from r53emu.model.dnsconstants import TYPE_A
 from r53emu.model.healthtypes import PROBED_TYPES
 from r53emu.model.names import Name
 from r53emu.ops.healthcheck import CheckFailed, check_admin, check_dns, server_flags
+from r53emu.ops.importcommand import run_import
 from r53emu.ops.loadprogress import ProgressLine, load_progress
 from r53emu.ops.logformat import configure_logging
 from r53emu.ops.offline import answer_offline
@@ -59,6 +61,8 @@ def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "healthcheck":
         return healthcheck(args.pid)
+    if args.command == "import":
+        return run_import(args.files, zone=args.zone, output=args.output, force=args.force)
     problem = zones_problem(args)
     if problem is not None:
         print(f"r53emu: {problem}", file=sys.stderr)

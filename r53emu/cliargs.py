@@ -17,6 +17,7 @@ from pathlib import Path
 from r53emu import __version__
 from r53emu.app import DEFAULT_ADDRESS, DEFAULT_PORT, ServerConfig
 from r53emu.geo.locator import parse_default_location
+from r53emu.model import names
 from r53emu.ops.logformat import LOG_FORMATS
 from r53emu.server.replycache import MAX_BYTES as REPLY_CACHE_BYTES
 from r53emu.server.udpguard import AMPLIFICATION_FACTOR, DEFAULT_SCOPE, GUARD_SCOPES, RATE_LIMIT
@@ -215,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_zones(answer, "--zones")
     answer.add_argument("--json", action="store_true", help="print the explanation as JSON")
     _add_routing_flags(answer)
+    _add_import(commands.add_parser("import", help=IMPORT_HELP, description=IMPORT_HELP))
     check_health = commands.add_parser(
         "healthcheck",
         help="exit 0 when the running r53emu serve is healthy (the container's HEALTHCHECK)",
@@ -227,6 +229,53 @@ def build_parser() -> argparse.ArgumentParser:
         "env R53EMU_HEALTHCHECK_PID)",
     )
     return parser
+
+
+IMPORT_HELP = (
+    "turn the JSON the AWS CLI prints for Route 53 (list-resource-record-sets, get-hosted-zone, "
+    "list-health-checks, list-cidr-blocks, ...) into zone files: one per hosted zone, and "
+    "account.yaml for health checks and CIDR collections"
+)
+
+
+def _add_import(parser: argparse.ArgumentParser) -> None:
+    """`r53emu import FILE... [--zone NAME] [--output DIR|-] [--force]` (ops.importcommand)."""
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="output of `aws route53 <command> --output json`, recognized by its top-level key: "
+        "list-resource-record-sets (pages of one listing are merged), get-hosted-zone, "
+        "list-health-checks, get-health-check, list-cidr-collections, list-cidr-blocks and "
+        "list-cidr-locations (COLLECTION=FILE names the collection a list-cidr-blocks file "
+        "lists, else the file's name must hold its id or name)",
+    )
+    parser.add_argument(
+        "--zone",
+        type=_zone_name,
+        metavar="NAME",
+        help="the hosted zone of record-set files that do not name theirs (pages without the "
+        "apex SOA)",
+    )
+    parser.add_argument(
+        "--output",
+        default=_env("zones", "zones"),
+        metavar="DIR|-",
+        help="directory to write the files into (created if needed; default: zones/, "
+        "env R53EMU_ZONES), or - for standard output",
+    )
+    parser.add_argument("--force", action="store_true", help="replace files that exist")
+
+
+def _zone_name(text: str) -> str:
+    """A hosted zone's name: at least two labels, the leftmost not `*`."""
+    try:
+        name = names.parse(text)
+    except names.InvalidName as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if len(name) < 2 or name[0] == b"*":
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be a hosted zone's name")
+    return text
 
 
 def _megabytes(text: str) -> int:
