@@ -33,18 +33,7 @@ class KnownBug:
         )
 
 
-LARGE_REPLY = r"\b(1[6-9]\d{3}|[2-6]\d{4})-byte reply"  # a reply of 16,000 bytes or more
 OPEN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "tcp-pointers-past-16k",
-        "a reply over 16 KB (TCP) compresses a name written after byte 16,383 with a pointer "
-        "that wraps (dnslib's DNSBuffer keeps offsets past 14 bits): owner names come out "
-        "wrong, or the reply cannot be read",
-        ("query", "zones"),
-        ("query/any-many-edns-1232-do.bin", "query/bug-tcp-any-mixed-case.bin"),
-        frozenset({"unreadable-reply", "dnspython", "fast-slow"}),
-        LARGE_REPLY,
-    ),
     KnownBug(
         "zones-yaml-tag-crash",
         "an explicit YAML tag on a value of the wrong shape raises from PyYAML's constructors "

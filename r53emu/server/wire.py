@@ -389,7 +389,7 @@ def pack_sections(query: ParsedQuery, answer: Answer, room: int | None = None) -
     `_message` makes after the header), stopping after the first record that takes the message
     past `room` bytes (None: pack everything). The names of the records not packed are checked
     as dnslib would check them, so that a reply fails exactly where packing it whole would."""
-    buffer = DNSBuffer()
+    buffer = _CompressingBuffer()
     buffer.pack("!HHHHHH", 0, 0, 0, 0, 0, 0)  # the header, made by the caller
     DNSQuestion(DNSLabel(query.qname), query.qtype, query.qclass).pack(buffer)
     question_end = buffer.offset - _HEADER.size
@@ -404,6 +404,35 @@ def pack_sections(query: ParsedQuery, answer: Answer, room: int | None = None) -
             break
     counts = (len(answer.answer), len(answer.authority), len(answer.additional))
     return Packed(bytes(buffer.data[_HEADER.size :]), question_end, tuple(ends), counts)
+
+
+MAX_POINTER = 0x3FFF  # a compression pointer holds a 14-bit offset (RFC 1035 §4.1.4)
+
+
+class _CompressingBuffer(DNSBuffer):  # type: ignore[misc]
+    """dnslib's buffer, but a name is remembered for compression only where a pointer can
+    reach it. dnslib remembered every offset, and past 16 KB (a large answer over TCP) wrote
+    pointers cut to 14 bits: owner names that pointed elsewhere, or nowhere readable."""
+
+    def encode_name(self, name: DNSLabel | Name) -> None:
+        label = name if isinstance(name, DNSLabel) else DNSLabel(name)
+        if len(label) > 253:
+            raise DNSLabelError(f"Domain label too long: {label!r}")
+        labels = list(label.label)
+        while labels:
+            key = tuple(labels)
+            pointer = self.names.get(key)
+            if pointer is not None:
+                self.pack("!H", 0xC000 | pointer)
+                return
+            if self.offset <= MAX_POINTER:
+                self.names[key] = self.offset
+            element = labels.pop(0)
+            if len(element) > 63:
+                raise DNSLabelError(f"Label component too long: {element!r}")
+            self.pack("!B", len(element))
+            self.append(element)
+        self.append(b"\x00")
 
 
 def _check_name(name: Name) -> None:

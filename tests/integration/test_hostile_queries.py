@@ -303,6 +303,32 @@ def test_an_any_answer_too_large_for_tcp_keeps_the_record_sets_that_fit(
     assert udp.flags & dns.flags.TC
 
 
+@pytest.mark.parametrize("name", ["many.hostile.test", "MaNy.HoStIlE.tEsT"])
+def test_names_past_16_kb_of_a_tcp_reply_are_right(background: BackgroundServer, name: str) -> None:
+    """A compression pointer holds 14 bits: a name first written past byte 16,383 of a reply
+    (the authority section after a large answer, in a case of its own) must not be pointed
+    at. dnslib's buffer did, and the owner names came out wrong or unreadable (found by the
+    fuzzer: fuzz/corpus/query/bug-tcp-any-mixed-case.bin)."""
+    packet = wire(name, "ANY", payload=4096)
+    reply_bytes = exchange(background, packet, "tcp")
+    assert len(reply_bytes) > 16384
+    reply = dns.message.from_wire(reply_bytes)
+    assert {rrset.name.to_text() for rrset in reply.answer} == {name + "."}
+    assert [rrset.name.to_text() for rrset in reply.authority] == ["hostile.test."]
+    assert same_as_the_slow_path(background, packet)
+
+
+def same_as_the_slow_path(background: BackgroundServer, packet: bytes) -> bool:
+    """The cached reply and a fresh one have the same bytes but for the order of values."""
+    handler = background.server.handler
+    fresh = QueryHandler(handler.catalog, random.Random(1), cache_replies=False)
+    expected = fresh.handle(packet, "127.0.0.1", "tcp")
+    got = exchange(background, packet, "tcp")
+    assert expected is not None
+    same_reply(got, expected)
+    return True
+
+
 # --- 3: NOTIMP and RD ----------------------------------------------------------------------------
 
 
