@@ -126,21 +126,6 @@ OPEN_BUGS: tuple[KnownBug, ...] = (
         r"one past the last line\): field : invalid YAML",
     ),
     KnownBug(
-        "admin-client-gone-traceback",
-        "a client that closes (or half-closes) its connection in the middle of a request makes "
-        "aiohttp log 'Error handling request' with a traceback: while a steering body is read "
-        "(ConnectionResetError: Connection lost), or when it answers Expect: 100-continue "
-        "(ClientConnectionResetError: Cannot write to closing transport)",
-        ("admin",),
-        (
-            "admin/content-length-huge-short-body.http",
-            "admin/content-length-over-1mib.http",
-            "admin/expect-100-continue.http",
-        ),
-        frozenset({"logged-traceback"}),
-        r"ConnectionResetError: (Connection lost|Cannot write to closing transport)",
-    ),
-    KnownBug(
         "zones-json-line-numbers",
         "in a JSON dump, a raw U+2028, U+2029 or U+0085 (or a lone CR) inside a string counts "
         "as a line break (the dump's lines are read by the YAML reader), so every later error "
@@ -158,24 +143,6 @@ OPEN_BUGS: tuple[KnownBug, ...] = (
         ("zones/bug-yaml-error-quotes-a-long-tag.yaml",),
         frozenset({"error-quote"}),
         r"could not determine a constructor for the tag",
-    ),
-    KnownBug(
-        "admin-non-ascii-token",
-        "a changing request whose Authorization header holds a byte over 0x7f is a 500 and a "
-        "logged traceback (the token check encodes the header as UTF-8: UnicodeEncodeError)",
-        ("admin",),
-        ("admin/bug-authorization-non-ascii.http",),
-        frozenset({"status-5xx", "logged-traceback"}),
-        r"in _authorize\s|authorization b'[^']*\\x[89a-f][0-9a-f]",
-    ),
-    KnownBug(
-        "admin-non-ascii-expect",
-        "an Expect header holding a byte over 0x7f is a 500 and a logged traceback (aiohttp's "
-        "default expect handler, which runs before the middlewares, encodes it into its 417)",
-        ("admin",),
-        ("admin/bug-expect-non-ascii.http",),
-        frozenset({"status-5xx", "logged-traceback"}),
-        r"in _default_expect_handler\s|expect b'[^']*\\x[89a-f][0-9a-f]",
     ),
 )
 

@@ -27,7 +27,9 @@ connecting (or of the previous reply on a kept-alive connection), else the conne
 a JSON body must arrive within `request_timeout` once the headers have (else 408); at most
 `max_connections` connections are open, a new one over that closing the least recently active
 one (`ConnectionRegistry`). Requests aiohttp's parser rejects get its 400 and one short log line;
-every such line is rate-limited per kind (`LogThrottle`), so no input floods the log.
+every such line is rate-limited per kind (`LogThrottle`), so no input floods the log. An `Expect`
+other than `100-continue` is a 417; a client that goes away mid-request is counted, not logged
+as an error (`adminhttp.HttpFront`, with the rest of the HTTP plumbing).
 """
 
 from __future__ import annotations
@@ -39,14 +41,11 @@ import json
 import logging
 import random
 import socket
-import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, Protocol, cast
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web_protocol import RequestHandler
 
 from r53emu.answer.contexts import make_context
 from r53emu.answer.explain import explanation, parse_question
@@ -56,6 +55,13 @@ from r53emu.health.scheduler import HealthScheduler, SteeringError
 from r53emu.health.snapshot import HealthView
 from r53emu.model import names
 from r53emu.model.catalog import Catalog, Zone
+from r53emu.ops.adminhttp import (
+    AdminConnection,
+    ClientGone,
+    Handler,
+    HttpFront,
+    ThrottledHttpLog,
+)
 from r53emu.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from r53emu.ops.metrics import Metrics
 from r53emu.ops.reloading import ReloadResult
@@ -63,16 +69,12 @@ from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml
 from r53emu.ops.zoneview import RenderedZones, zone_json, zone_summary
 from r53emu.server.binderrors import BindError, bind_failure_message, is_in_use
 from r53emu.server.listeners import ConnectionRegistry
-from r53emu.server.logthrottle import LogThrottle
-from r53emu.server.logthrottle import suffix as suffix_for
 from r53emu.zonefiles.errors import ZoneLoadError
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 XML_CONTENT_TYPE = "text/xml"
 REQUEST_TIMEOUT = 10.0  # seconds for a request's headers, and then for its body
 SHUTDOWN_TIMEOUT = 2.0  # seconds stop() lets a request in progress finish
-LOGGED_DETAIL = 200  # characters of a rejected request's error message kept in its log line
 http_logger = logging.getLogger("r53emu.admin")
 
 
@@ -133,24 +135,29 @@ class AdminApi:
         self.server = server
         self.token = token
         self.request_timeout = request_timeout
-        self.connections: ConnectionRegistry[_Connection] = ConnectionRegistry(
+        self.connections: ConnectionRegistry[AdminConnection] = ConnectionRegistry(
             "admin API", "--max-admin-connections", max_connections
         )
-        self._by_transport: dict[asyncio.BaseTransport, _Connection] = {}
+        self._by_transport: dict[asyncio.BaseTransport, AdminConnection] = {}
         self.port: int | None = None
         # Explanations draw their own randomness, so that asking why never shifts the
         # sequence of answers a --seed makes reproducible.
         self.rng = random.Random(seed)
         self.app = web.Application(middlewares=[self._track, self._json_errors, self._authorize])
+        self.front = HttpFront(self.app, http_logger)
         self.app.add_routes(
             [
                 # web.get answers HEAD too, as GET routes always have here.
-                web.get(path, getattr(self, handler))
+                web.get(path, getattr(self, handler), expect_handler=self.front.expect)
                 if method == "GET"
-                else web.route(method, path, getattr(self, handler))
+                else web.route(
+                    method, path, getattr(self, handler), expect_handler=self.front.expect
+                )
                 for method, path, handler, _what in ENDPOINTS
             ]
         )
+        # The token as compared: bytes, as `_token_bytes` makes of what a client sent.
+        self._token = _token_bytes(token) if token is not None else None
         # GET /zones/{zone}'s bodies, made in a worker thread, one at a time, and kept.
         self._rendered = RenderedZones()
         self._rendering = asyncio.Lock()
@@ -179,15 +186,19 @@ class AdminApi:
         await self._runner.setup()
         web_server = self._runner.server
         assert web_server is not None
+        self.front.install(web_server)
         # Our own listener rather than a web.SockSite: each connection is counted (and the
         # least recently active one closed over the cap) before aiohttp's protocol sees it.
         loop = asyncio.get_running_loop()
         self._listener = await loop.create_server(
-            lambda: _Connection(web_server(), self.connections, self._by_transport), sock=sock
+            lambda: AdminConnection(web_server(), self.connections, self._by_transport), sock=sock
         )
         self.port = sock.getsockname()[1]
 
     async def stop(self) -> None:
+        """Stop listening, give requests in progress `SHUTDOWN_TIMEOUT` s, close every
+        connection, and return once aiohttp's handler tasks have all ended (one still reading
+        an unread body after its client left would else be destroyed pending)."""
         if self._listener is not None:
             self._listener.close()
         if self._runner is not None:
@@ -196,6 +207,7 @@ class AdminApi:
         if self._listener is not None:
             for connection in self.connections:
                 connection.evict()
+            await self.front.finish(SHUTDOWN_TIMEOUT)
             await self._listener.wait_closed()
             self._listener = None
 
@@ -235,12 +247,10 @@ class AdminApi:
 
     @web.middleware
     async def _authorize(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if self.token is None or request.method in READ_ONLY_METHODS:
+        if self._token is None or request.method in READ_ONLY_METHODS:
             return await handler(request)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.encode(), self.token.encode()
-        ):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(_token_bytes(given), self._token):
             return _error(
                 401,
                 "this request needs the admin token: Authorization: Bearer <token>",
@@ -411,6 +421,8 @@ async def _json_body(request: web.Request, timeout: float) -> dict[str, Any]:
         raise web.HTTPRequestTimeout(
             reason=f"the body did not arrive within {timeout:g} s"
         ) from None
+    except ConnectionError:  # the client closed, or half-closed, its connection: not an error
+        raise ClientGone("its body was read") from None
     try:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -428,85 +440,8 @@ def _error(status: int, message: str, headers: Any = None) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers)
 
 
-class _Connection(asyncio.Protocol):
-    """One admin connection: aiohttp's protocol (`inner`) behind a wrapper that registers it in
-    the API's `ConnectionRegistry` (admitted on connecting, over the cap closing another; gone
-    on closing) and maps its transport to it for the `_track` middleware."""
-
-    def __init__(
-        self,
-        inner: RequestHandler,
-        registry: ConnectionRegistry[_Connection],
-        by_transport: dict[asyncio.BaseTransport, _Connection],
-    ) -> None:
-        self.inner = inner
-        self.registry = registry
-        self.by_transport = by_transport
-        self.transport: asyncio.Transport | None = None
-        self.busy = False  # a request is being handled
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-        self.by_transport[transport] = self
-        self.registry.admit(self)
-        self.inner.connection_made(transport)
-
-    def data_received(self, data: bytes) -> None:
-        self.inner.data_received(data)
-
-    def eof_received(self) -> None:
-        self.inner.eof_received()  # aiohttp's: None, so the transport closes
-
-    def pause_writing(self) -> None:
-        self.inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        self.inner.resume_writing()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.registry.discard(self)
-        if self.transport is not None:
-            self.by_transport.pop(self.transport, None)
-        self.inner.connection_lost(exc)
-
-    def evict(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
-
-
-class ThrottledHttpLog(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """The logger aiohttp's protocol is given: a request its parser rejects (a bad request
-    line, oversized headers; it answers 400) is one short line, not a traceback; other errors
-    keep theirs; every kind (message and exception class) at most once per 10 s."""
-
-    def __init__(self, logger: logging.Logger) -> None:
-        super().__init__(logger, {})
-        self.throttle = LogThrottle(logger)
-
-    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
-        if not self.isEnabledFor(level):
-            return
-        exc_info = kwargs.pop("exc_info", None)
-        exc = exc_info if isinstance(exc_info, BaseException) else None
-        if exc_info is True or isinstance(exc_info, tuple):
-            exc = sys.exc_info()[1] if exc_info is True else exc_info[1]
-        allowed, suppressed = self.throttle.allow((level, str(msg), type(exc).__name__))
-        if not allowed:
-            return
-        text = str(msg) % args if args else str(msg)
-        if isinstance(exc, HttpProcessingError):
-            detail = _printable(" ".join(str(exc.message or exc).split()))[:LOGGED_DETAIL]
-            text = f"admin API: {text}: {detail} (answered {exc.code or 400})"
-            exc = None
-        text += suffix_for(suppressed)
-        self.logger.log(level, "%s", text, exc_info=exc, **kwargs)
-
-    def process(
-        self, msg: Any, kwargs: MutableMapping[str, Any]
-    ) -> tuple[Any, MutableMapping[str, Any]]:
-        return msg, kwargs
-
-
-def _printable(text: str) -> str:
-    """`text` with control characters escaped (`\\x00`): what a client sent, made safe to log."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+def _token_bytes(text: str) -> bytes:
+    """A token (ours, or what an Authorization header gave) as the bytes compared: UTF-8,
+    surrogates passed through, so that no header can fail to encode (aiohttp decodes bytes that
+    are not UTF-8 into lone surrogates) and different texts never give the same bytes."""
+    return text.encode("utf-8", "surrogatepass")
