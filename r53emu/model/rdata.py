@@ -16,6 +16,7 @@ which decides and words the error.
 from __future__ import annotations
 
 import functools
+import re
 import socket
 
 import dns.exception
@@ -32,6 +33,9 @@ from r53emu.model.names import Name
 
 MAX_VALUE_CHARS = 4000  # every ResourceRecord.Value (semantics §1.3)
 MAX_STRING_BYTES = 255  # one character-string (semantics §1.4)
+# The characters of a value an error quotes: a longer value shows this many, then its length
+# (as the zone loader quotes values, docs/limits.md). A value may be 4,000 characters.
+QUOTE_CHARS = 60
 
 _TARGET_ATTRIBUTE = {"CNAME": "target", "NS": "target", "MX": "exchange", "SRV": "target"}
 
@@ -95,7 +99,8 @@ def _parse_value(type_name: str, text: str) -> Rdata:
             relativize=False,
         )
     except (dns.exception.DNSException, ValueError) as exc:
-        raise InvalidValue(f"{text!r} is not a valid {type_name} value: {exc}") from None
+        problem = _shortened(str(exc))
+        raise InvalidValue(f"{_quoted(text)} is not a valid {type_name} value: {problem}") from None
     attribute = _TARGET_ATTRIBUTE.get(type_name)
     target = _key(getattr(rdata, attribute)) if attribute else None
     packed = rdata.to_wire()  # without a file argument it returns the bytes
@@ -127,7 +132,7 @@ def character_strings(text: str) -> list[bytes]:
             i += 1
             continue
         if data[i] != 0x22:
-            raise InvalidValue(f"{text!r}: expected a quoted string at character {i + 1}")
+            raise InvalidValue(f"{_quoted(text)}: expected a quoted string at character {i + 1}")
         current, i = _read_quoted(data, i + 1, text)
         if len(current) > MAX_STRING_BYTES:
             raise InvalidValue(
@@ -149,12 +154,31 @@ def _read_quoted(data: bytes, i: int, text: str) -> tuple[bytes, int]:
             try:
                 value, i = unescape_at(data, i)
             except ValueError as exc:
-                raise InvalidValue(f"{text!r}: {exc}") from None
+                raise InvalidValue(f"{_quoted(text)}: {_shortened(str(exc))}") from None
             current.append(value)
             continue
         current.append(byte)
         i += 1
-    raise InvalidValue(f"{text!r}: a quoted string is not closed")
+    raise InvalidValue(f"{_quoted(text)}: a quoted string is not closed")
+
+
+def _quoted(text: str) -> str:
+    """`repr(text)` when short; else its first QUOTE_CHARS characters, `...` and its length."""
+    if len(text) <= QUOTE_CHARS:
+        return repr(text)
+    return f"{text[:QUOTE_CHARS]!r}... ({len(text):,} characters)"
+
+
+# A token (or a quoted one, spaces and all) longer than what an error quotes of it.
+_LONG_RUN = re.compile(rf'"[^"\n]{{{QUOTE_CHARS + 1},}}"|\S{{{QUOTE_CHARS + 3},}}')
+
+
+def _shortened(message: str) -> str:
+    """dnspython's `message` with each long token it repeats (`got 3 "..."`, `invalid key
+    "..."`) cut to its first QUOTE_CHARS characters and its length."""
+    return _LONG_RUN.sub(
+        lambda run: f"{run.group()[:QUOTE_CHARS]}... ({len(run.group()):,} characters)", message
+    )
 
 
 def quote(string: bytes) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from r53emu.model.catalog import CidrCollection, IPNetwork, Source
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.fieldreaders import read_list, read_mapping, read_str
-from r53emu.zonefiles.quoting import quoted
+from r53emu.zonefiles.quoting import quoted, quoted_if_long
 from r53emu.zonefiles.sourcefile import source_text
 
 # Route 53 collections have UUID ids and 1..64-character names of these characters.
@@ -140,11 +140,15 @@ def read_network(value: Any, at: Field, errors: list[ZoneError]) -> IPNetwork | 
         return None
     try:
         return ipaddress.ip_network(text)
-    except ValueError as exc:
+    except ValueError:
         try:
             meant = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            errors.append(at.error(f"{quoted(text)} is not a CIDR block ({exc})"))
+            # ipaddress's own message only repeats the whole text: "... does not appear to be
+            # an IPv4 or IPv6 network"
+            problem = "not an IPv4 or IPv6 address/prefix-length"
+            errors.append(at.error(f"{quoted(text)} is not a CIDR block ({problem})"))
             return None
-        errors.append(at.error(f"{text} has host bits set (the block is {meant})"))
+        shown = quoted_if_long(text)  # the prefix may be written with any number of zeros
+        errors.append(at.error(f"{shown} has host bits set (the block is {meant})"))
         return None

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 from r53emu.zonefiles.errors import Field, ZoneError
-from r53emu.zonefiles.quoting import QUOTE_CHARS, clipped, quoted
+from r53emu.zonefiles.quoting import quoted, quoted_if_long
 from r53emu.zonefiles.sourcefile import LineDict, LineList, source_text
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _MAX_DIGITS = 4_000  # Python's int() refuses text of more than 4,300 digits
+_LARGEST = sys.float_info.max  # what a field read as a float holds at most
 
 
 class _Reported:
@@ -50,7 +52,9 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
         errors.append(where.error(f"{quoted(value)} is not a whole number"))
         return None
     if not low <= number <= high:
-        errors.append(where.error(f"{number} is not in {low}..{high}"))
+        # As written: a number past the range may be too long to print (`0x` and 4,000 digits)
+        shown = quoted_if_long(source_text(value) if isinstance(value, int) else value.strip())
+        errors.append(where.error(f"{shown} is not in {low}..{high}"))
         return None
     return number
 
@@ -58,21 +62,31 @@ def read_int(value: Any, where: Field, errors: list[ZoneError], low: int, high: 
 def read_number(
     value: Any, where: Field, errors: list[ZoneError], low: float, high: float | None = None
 ) -> float | None:
-    """A finite number in low..high (no upper bound when `high` is None), as a number or text."""
+    """A finite number in low..high (no upper bound when `high` is None), as a number or text.
+
+    A number too large for a float (`1` and 400 zeros, `1e400`) is out of range; infinity and
+    NaN written as such (`.inf`, `"nan"`) are not numbers.
+    """
     number: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int past a float's range
+            number = math.inf if value > 0 else -math.inf
     elif isinstance(value, str):
         try:
             number = float(value.strip())
         except ValueError:
             number = None
-    if number is None or not math.isfinite(number):
+    if number is None or math.isnan(number) or (math.isinf(number) and not _has_digits(value)):
         errors.append(where.error(f"{_shown(value)} is not a number"))
         return None
     if number < low or (high is not None and number > high):
         bounds = f"in {low:g}..{high:g}" if high is not None else f"at least {low:g}"
         errors.append(where.error(f"{_shown(value)} is not {bounds}"))
+        return None
+    if math.isinf(number):
+        errors.append(where.error(f"{_shown(value)} is too large (at most {_LARGEST:.4g})"))
         return None
     return number
 
@@ -167,8 +181,14 @@ def check_keys(
 def _shown(value: Any) -> str:
     """A scalar as the user wrote it, for messages."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return clipped(source_text(value), QUOTE_CHARS)
+        return quoted_if_long(source_text(value))
     return quoted(value)
+
+
+def _has_digits(value: Any) -> bool:
+    """Whether a number (or its text) is written with digits: `1e400`, not `.inf`."""
+    text = source_text(value) if isinstance(value, int | float) else str(value)
+    return any(character.isdigit() for character in text)
 
 
 def _kind(value: Any) -> str:
@@ -181,7 +201,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
-        return f"the number {source_text(value)}"
+        return f"the number {quoted_if_long(source_text(value))}"
     if isinstance(value, str):
         return f"the text {quoted(value)}"
     return f"{type(value).__name__} {quoted(value)}"

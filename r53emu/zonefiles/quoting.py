@@ -36,6 +36,11 @@ def quoted(value: Any, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}..."
 
 
+def quoted_if_long(text: str, limit: int = QUOTE_CHARS) -> str:
+    """`text` as it is when short (a number, an address: `300 is not in ...`), else `quoted`."""
+    return text if len(text) <= limit else quoted(text, limit)
+
+
 def clipped(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """`text`, or its first `limit` characters, `...` and its length."""
     if len(text) <= limit:

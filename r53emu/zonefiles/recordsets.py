@@ -16,6 +16,7 @@ from r53emu.model.names import Name
 from r53emu.model.rdata import InvalidValue, parse_value
 from r53emu.zonefiles.errors import Field, ZoneError
 from r53emu.zonefiles.fieldreaders import (
+    REPORTED,
     check_keys,
     read_bool,
     read_int_at,
@@ -134,14 +135,14 @@ def parse_record_set(
     set_identifier = _read_set_identifier(mapping, where, routing, errors)
     alias: AliasTarget | None = None
     ttl: int | None = None
-    records: tuple[Rdata, ...] = ()
+    records: tuple[Rdata, ...] | None = ()
     if "alias" in mapping:
         alias = _read_alias(mapping, where, type_name, errors)
     else:
         ttl, records = _read_ttl_and_records(mapping, where, zone, type_name, errors)
     if owner is not None and type_name is not None:
         _check_wildcard(owner, type_name, mapping, where, errors)
-    if len(errors) > before or owner is None or type_name is None:
+    if len(errors) > before or owner is None or type_name is None or records is None:
         return None
     return RecordSet(
         name=owner,
@@ -261,7 +262,9 @@ def _read_ttl_and_records(
     zone: ZoneContext,
     type_name: str | None,
     errors: list[ZoneError],
-) -> tuple[int | None, tuple[Rdata, ...]]:
+) -> tuple[int | None, tuple[Rdata, ...] | None]:
+    """The TTL and the values; the values are None when one of them is `REPORTED` (a JSON item
+    that is not `{"Value": ...}`, reported by the conversion): the record set is unusable."""
     if "records" not in mapping:
         errors.append(
             where.error("expected exactly one of alias, or ttl and records; found neither")
@@ -287,9 +290,11 @@ def _read_ttl_and_records(
     parsed: list[Rdata] = []
     seen: set[bytes] = set()  # the wire forms of the values so far
     characters = 0
+    reported = False
     for index, value in enumerate(values if len(values) <= MAX_VALUES else values[:MAX_VALUES]):
         text = value if isinstance(value, str) else read_str(value, at.child(values, index), errors)
         if text is None:
+            reported = reported or value is REPORTED
             continue
         try:
             rdata = parse_value(type_name, text)
@@ -311,7 +316,7 @@ def _read_ttl_and_records(
                 "change request)"
             )
         )
-    return ttl, tuple(parsed)
+    return ttl, None if reported else tuple(parsed)
 
 
 def _check_wildcard(

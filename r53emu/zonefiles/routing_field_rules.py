@@ -336,7 +336,7 @@ def _degrees(
         return None
     degrees = float(text)
     if not -limit <= degrees <= limit:
-        errors.append(at.error(f"{text} is not in -{limit}..{limit}"))
+        errors.append(at.error(f"{text.strip()} is not in -{limit}..{limit}"))
         return None
     return degrees
 

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -37,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from r53emu.zonefiles.quoting import quoted
+from r53emu.zonefiles.quoting import QUOTE_CHARS, quoted
 
 # The largest zone file read, checked before reading it. Reading takes about 40 times the
 # file's size in memory (a 200 MB file peaked at 7.6 GB); the benchmark's 100,000 record sets
@@ -202,6 +203,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     `flatten_mapping` puts the merged pairs first: the mapping's own keys override them and the
     first of several merged values wins, as the YAML merge-key spec says.
     """
+    _expect_node(node, yaml.MappingNode, "a mapping")
     _entered(loader, node)
     own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
@@ -213,7 +215,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         key_line = key_node.start_mark.line + 1
-        if isinstance(key, list | dict):
+        if not _hashable(key):  # a list, a mapping, or a set (`? !!set {a, b}`)
             raise SourceError(key_line, "a mapping key must be a plain value")
         merged = index < merged_pairs
         if key in mapping and (merged or key not in from_merge):
@@ -234,12 +236,45 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
 
 
 def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
+    _expect_node(node, yaml.SequenceNode, "a list")
     _entered(loader, node)
     sequence = LineList(loader.construct_object(child, deep=True) for child in node.value)
     sequence.line = node.start_mark.line + 1
     sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
     _left(loader, node, sequence, sequence)
     return sequence
+
+
+def _expect_node(node: yaml.Node, kind: type[yaml.Node], what: str) -> None:
+    """Refuse a tag given to a node of another kind (`!!seq a`, `!!map [a]`), whose value
+    PyYAML's constructors would otherwise take apart as if it were of that kind."""
+    if not isinstance(node, kind):
+        found = _NODE_KINDS.get(getattr(node, "id", ""), "another node")
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"the tag {_shown_tag(node.tag)} needs {what}, found {found}",
+            node.start_mark,
+        )
+
+
+_NODE_KINDS = {"scalar": "a scalar", "sequence": "a list", "mapping": "a mapping"}
+_STANDARD_TAGS = "tag:yaml.org,2002:"
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it is written, quoted by its first characters: `!!seq`, `!local`."""
+    if tag.startswith(_STANDARD_TAGS):
+        tag = "!!" + tag[len(_STANDARD_TAGS) :]
+    return quoted(tag)
+
+
+def _hashable(key: Any) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> SourceInt:
@@ -258,12 +293,30 @@ def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
     return bool(_unreadable_as(loader.construct_yaml_bool, node, "true or false"))
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """`!!timestamp`: a date or time (its field then says it wants text), or the YAML error of
+    text that is not one (`!!timestamp abc`, `!!timestamp 2001-13-45`)."""
+    return _unreadable_as(loader.construct_yaml_timestamp, node, "a timestamp")
+
+
+def _construct_undefined(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A tag no constructor knows, quoted by its first characters (a tag may be any length)."""
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"could not determine a constructor for the tag {_shown_tag(node.tag)}",
+        node.start_mark,
+    )
+
+
 def _unreadable_as(construct: Any, node: yaml.ScalarNode, what: str) -> Any:
     """`construct(node)`, or the YAML error a scalar PyYAML cannot read gets (such as `0x_`,
     which its resolver takes for an integer, or `!!int abc`): with the line, never a crash."""
     try:
         return construct(node)
-    except (ValueError, IndexError, KeyError):
+    except (ValueError, IndexError, KeyError, AttributeError, OverflowError):
+        # AttributeError: `!!timestamp abc` (PyYAML takes its regular expression's match for
+        # granted); ValueError: `!!timestamp 2001-13-45` as well as `0x_`
         raise yaml.constructor.ConstructorError(
             None, None, f"cannot read {quoted(node.value)} as {what}", node.start_mark
         ) from None
@@ -274,6 +327,8 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor(None, _construct_undefined)
 
 
 class _Unusual(Exception):
@@ -601,20 +656,75 @@ def _load_yaml_generic(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
 
     The constructors refuse nesting past MAX_DEPTH as they recurse (PyYAML's C composer before
     them stops at libyaml's 1,000 levels, its Python one at Python's recursion limit), and
-    values that aliases expand past MAX_EXPANDED_ITEMS.
+    values that aliases expand past MAX_EXPANDED_ITEMS. PyYAML's own constructors of `!!set`,
+    `!!omap` and `!!pairs` recurse without counting: their RecursionError is the depth's error.
+    An error's line is never past the file's last line (libyaml marks the end of a file without
+    a final line break on the line after it), and a value PyYAML's message quotes is cut.
     """
     loader = _Loader(text)
+    node = None
     try:
-        document = loader.get_single_data()
+        node = loader.get_single_node()
+        document = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise SourceError(line, f"invalid YAML: {exc.problem or exc.context}") from None
+        line = _within(text, mark.line + 1) if mark is not None else 1
+        raise SourceError(line, f"invalid YAML: {_cut(str(exc.problem or exc.context))}") from None
     except yaml.YAMLError as exc:
-        raise SourceError(1, f"invalid YAML: {exc}") from None
+        raise SourceError(1, f"invalid YAML: {_cut(str(exc))}") from None
+    except RecursionError:
+        raise SourceError(_node_too_deep_line(node), _TOO_DEEP) from None
     finally:
         loader.dispose()
     return document, duplicate_keys(document)
+
+
+def _within(text: str, line: int) -> int:
+    """`line`, or the last line of `text` (as YAML counts line breaks) when it is past that."""
+    if line <= text.count("\n") + 1:  # YAML counts every \n, and more
+        return line
+    return min(line, sum(1 for _ in _YAML_BREAKS.finditer(text)) + 1)
+
+
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # line breaks as YAML counts them
+# A value quoted in one of PyYAML's messages (repr() quotes, backslash escapes).
+_QUOTED_IN_MESSAGE = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+
+
+def _cut(message: str) -> str:
+    """PyYAML's `message` with each value it quotes (an alias, a tag handle: any length) cut
+    to its first QUOTE_CHARS characters and its length, as `quoted` cuts ours."""
+
+    def cut(match: re.Match[str]) -> str:
+        piece = match.group()
+        if len(piece) <= QUOTE_CHARS + 2:
+            return piece
+        return f"{piece[: QUOTE_CHARS + 1]}{piece[0]}... ({len(piece) - 2:,} characters)"
+
+    return _QUOTED_IN_MESSAGE.sub(cut, message)
+
+
+def _node_too_deep_line(root: yaml.Node | None) -> int:
+    """The line of the first node nested past MAX_DEPTH under `root` (1 if there is none).
+
+    Walks with its own stack; a node that aliases reach again is walked again only from a
+    deeper place, so at most MAX_DEPTH times.
+    """
+    deepest: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int]] = [] if root is None else [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return int(node.start_mark.line) + 1
+        if deepest.get(id(node), 0) >= depth:
+            continue
+        deepest[id(node)] = depth
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack += [(value, depth + 1), (key, depth + 1)]
+    return 1
 
 
 # The tokens of JSON text that nesting depends on: strings (skipped), brackets and line ends.
@@ -638,7 +748,14 @@ def _json_too_deep_line(text: str) -> int:
 
 
 def _load_json(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
-    """JSON is checked by the json module, then read by the YAML loader for its line numbers."""
+    """JSON is checked by the json module, then read by the YAML loader for its line numbers.
+
+    What YAML reads otherwise than JSON is changed first, inside and outside strings alike:
+    tabs and carriage returns are JSON whitespace but YAML indentation and line breaks (a lone
+    CR), and the characters YAML counts as line breaks (NEL, LS, PS) or refuses (DEL, C1
+    controls, U+FFFE, U+FFFF) can only stand in a JSON string, where they become the escapes
+    YAML reads back as the same character. JSON's lines are then YAML's: they count `\n` alone.
+    """
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
@@ -646,5 +763,34 @@ def _load_json(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
     except RecursionError:
         # Nested past what the json module reads (about 1,000 levels): far past MAX_DEPTH.
         raise SourceError(_json_too_deep_line(text), _TOO_DEEP) from None
-    # Tabs are legal JSON whitespace but not YAML indentation; in JSON they only separate tokens.
-    return _load_yaml(text.replace("\t", " "))
+    except ValueError:
+        # An integer of more digits than int() reads (sys.get_int_max_str_digits()).
+        raise _json_long_integer(text) from None
+    text = text.replace("\t", " ").replace("\r", " ")
+    # isascii() and `in` are fast scans; the regular expression takes about 30 ms a megabyte
+    if (not text.isascii() or "\x7f" in text) and _JSON_ESCAPED.search(text) is not None:
+        text = _JSON_ESCAPED.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return _load_yaml(text)
+
+
+# Characters a valid JSON text holds only inside strings, which YAML would read otherwise.
+_JSON_ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# The tokens of JSON text an integer's line depends on: strings (skipped), numbers, line ends.
+_JSON_NUMBERS = re.compile(r'"(?:[^"\\\n]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\n')
+
+
+def _json_long_integer(text: str) -> SourceError:
+    """The error of the first integer of JSON `text` that has more digits than int() reads."""
+    limit = sys.get_int_max_str_digits()
+    line = 1
+    for match in _JSON_NUMBERS.finditer(text):
+        piece = match.group()
+        if piece == "\n":
+            line += 1
+        elif piece[0] != '"' and piece.lstrip("-").isdigit() and len(piece.lstrip("-")) > limit:
+            return SourceError(
+                line,
+                f"invalid JSON: the integer {quoted(piece)} has more than {limit:,} digits "
+                "(the most Python reads)",
+            )
+    return SourceError(1, f"invalid JSON: an integer has more than {limit:,} digits")

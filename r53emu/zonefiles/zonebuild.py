@@ -124,7 +124,7 @@ def _with_apex_records(
         # Route 53's SOA names one of the zone's own name servers, so an apex NS record set
         # given in the file provides the MNAME when `soa:` does not.
         apex_ns = [rs for rs, *_ in entries if rs.rtype == TYPE_NS and rs.name == header.name]
-        first_ns = apex_ns[0].records[0].text if apex_ns else nameservers[0]
+        first_ns = next((rs.records[0].text for rs in apex_ns if rs.records), nameservers[0])
         soa = header.soa or SoaFields()
         if not soa.mname:
             soa = replace(soa, mname=first_ns)
@@ -236,9 +236,9 @@ def _check_aliases(
                 )
                 continue
             target_key = (alias.name, key[1])
-            if target_key in invalid:
-                continue
             if target_key not in groups:
+                if target_key in invalid:
+                    continue  # its record set's own error is reported
                 errors.append(
                     alias_at.error(
                         f"Tried to create an alias that targets {target_text}, type "
@@ -349,29 +349,52 @@ def _check_answer_sizes(
     or the `MULTIVALUE_ANSWERS` largest members together; an alias gives what its target gives.
     The apex NS records ride along in the authority section and count too. Needs aliases
     checked (targets exist, no loops, chains at most `MAX_ALIAS_CHAIN` long).
+
+    Alias chains are followed with an explicit stack, never by recursion, and a group met again
+    while its own size is being worked out (a loop, which the alias checks refuse before) counts
+    0 bytes there: the check ends whatever the aliases.
     """
     largest: dict[GroupKey, int] = {}
 
+    def alias_targets(key: GroupKey) -> list[GroupKey]:
+        """The groups `key`'s aliases answer with (a target missing here failed its own checks,
+        reported there)."""
+        targets = []
+        for entry in groups[key]:
+            alias = entry.record_set.alias
+            if alias is not None and (alias.name, key[1]) in groups:
+                targets.append((alias.name, key[1]))
+        return targets
+
     def answer_bytes(key: GroupKey) -> int:
-        # Recursion follows an alias chain: at most MAX_ALIAS_CHAIN deep, as checked before.
-        size = largest.get(key)
-        if size is None:
-            members = groups[key]
-            if len(members) == 1:
-                size = member_bytes(members[0].record_set)
-            elif members[0].record_set.policy == "multivalue":
-                sizes = sorted((member_bytes(entry.record_set) for entry in members), reverse=True)
-                size = sum(sizes[:MULTIVALUE_ANSWERS])
+        stack = [key]
+        entered: set[GroupKey] = set()  # its targets are on the stack above it
+        while stack:
+            current = stack[-1]
+            if current in largest:
+                stack.pop()
+            elif current in entered:
+                stack.pop()
+                largest[current] = group_bytes(current)
             else:
-                size = max(member_bytes(entry.record_set) for entry in members)
-            largest[key] = size
-        return size
+                entered.add(current)
+                targets = alias_targets(current)
+                stack += [t for t in targets if t not in largest and t not in entered]
+        return largest[key]
+
+    def group_bytes(key: GroupKey) -> int:
+        members = groups[key]
+        if len(members) == 1:
+            return member_bytes(members[0].record_set)
+        if members[0].record_set.policy == "multivalue":
+            sizes = sorted((member_bytes(entry.record_set) for entry in members), reverse=True)
+            return sum(sizes[:MULTIVALUE_ANSWERS])
+        return max(member_bytes(entry.record_set) for entry in members)
 
     def member_bytes(record_set: RecordSet) -> int:
         if record_set.alias is not None:
-            target = (record_set.alias.name, record_set.rtype)
-            # A target missing here failed its own checks (reported there).
-            return answer_bytes(target) if target in groups else 0
+            # Its target's size is known (a loop's, still being worked out, counts 0).
+            return largest.get((record_set.alias.name, record_set.rtype), 0)
         records = record_set.records
         return _RECORD_HEAD_BYTES * len(records) + sum(len(value.wire) for value in records)
 

@@ -3,13 +3,16 @@
 Each case was an attack that hung or crashed the loader: exponential alias expansion (a
 billion-laughs file), nesting that ran Python's recursion out (YAML, JSON, alias chains), a
 quadratic duplicate-value check, answers too large for a DNS message, symbolic links out of
-the zones directory, values quoted whole into errors, and files too large to read. The bounds
-are the named constants the loader documents (zone-format.md "What the loader checks, in one list").
+the zones directory, values quoted whole into errors, and files too large to read; and the
+inputs the fuzzer found (section 6: fuzz/corpus/zones/bug-*), each now an error that names its
+file and line. The bounds are the named constants the loader documents (zone-format.md "What the
+loader checks, in one list").
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -18,7 +21,7 @@ import pytest
 
 from r53emu.model import names
 from r53emu.model.catalog import MAX_ALIAS_CHAIN
-from r53emu.zonefiles import loader, quoting, sourcefile
+from r53emu.zonefiles import loader, quoting, sourcefile, zonebuild
 from r53emu.zonefiles.errors import ZoneError, ZoneLoadError
 from r53emu.zonefiles.loader import load_catalog
 from r53emu.zonefiles.quoting import QUOTE_CHARS, clipped, quoted
@@ -382,3 +385,233 @@ def test_the_loader_uses_the_bounds_it_documents() -> None:
     assert (MAX_ALIAS_CHAIN, MAX_VALUES, MAX_RECORD_SET_CHARS) == (32, 400, 32_000)
     assert (MAX_MESSAGE_BYTES, QUOTE_CHARS) == (65_535, 60)
     assert loader.ZONE_SUFFIXES == (".yaml", ".yml", ".json")
+
+
+# --- 6. what the fuzzer found (fuzz/corpus/zones/bug-*, docs/fuzzing.md) ----------------------
+
+
+def only_errors(path: Path, text: str) -> list[str]:
+    """The errors of `text` written to `path`, as shown; each load must be fast."""
+    errors, seconds = load_errors(path, text)
+    assert seconds < FAST
+    return [str(error) for error in errors]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("x: !!timestamp abc", 2, "invalid YAML: cannot read 'abc' as a timestamp"),
+        ("x: !!timestamp 2001-13-45", 2, "invalid YAML: cannot read '2001-13-45' as a timestamp"),
+        ("x: !!seq a", 2, "invalid YAML: the tag '!!seq' needs a list, found a scalar"),
+        ("x: !!map a", 2, "invalid YAML: the tag '!!map' needs a mapping, found a scalar"),
+        ("x: !!map [a, b]", 2, "invalid YAML: the tag '!!map' needs a mapping, found a list"),
+        ("x: !!seq {a: b}", 2, "invalid YAML: the tag '!!seq' needs a list, found a mapping"),
+        ("? !!set {a, b}\n: x", 2, "a mapping key must be a plain value"),
+    ],
+    ids=["timestamp-not-a-date", "timestamp-month-13", "seq", "map", "map-list", "seq-map", "set"],
+)
+def test_a_tag_on_the_wrong_kind_of_value_is_a_yaml_error(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    """zones-yaml-tag-crash: PyYAML's constructors raised AttributeError, ValueError or
+    TypeError (a set as a key is unhashable) out of the loader; now the line of the value."""
+    path = tmp_path / "tags.yaml"
+    assert only_errors(path, f"zone: tags.test\n{text}\n") == [f"{path}:{line}: {message}"]
+
+
+def test_sets_nested_past_the_bound_are_refused_with_their_line(tmp_path: Path) -> None:
+    """PyYAML's `!!set` constructor recurses without the loader's depth count (RecursionError
+    at 900 levels): refused as nested past MAX_DEPTH, at the line of the first value too deep."""
+    path = tmp_path / "sets.yaml"
+    text = "zone: sets.test\nx: " + "!!set {? " * 900 + "a" + "}" * 900 + "\n"
+    assert only_errors(path, text) == [
+        f"{path}:2: mappings and lists nested more than {MAX_DEPTH} deep (r53emu's bound; a zone "
+        "file needs fewer than 10)"
+    ]
+
+
+def test_a_json_integer_past_pythons_digits_is_an_error_at_its_line(tmp_path: Path) -> None:
+    """zones-json-int-digits: json.loads raised ValueError (int()'s digit limit)."""
+    path = tmp_path / "digits.test.json"
+    text = '{"ResourceRecordSets": [],\n"MaxItems": ' + "1" * 5000 + "}\n"
+    limit = sys.get_int_max_str_digits()
+    assert only_errors(path, text) == [
+        f"{path}:2: invalid JSON: the integer '{'1' * QUOTE_CHARS}'... (5,000 characters) has "
+        f"more than {limit:,} digits (the most Python reads)"
+    ]
+
+
+def test_a_number_too_large_for_a_float_is_out_of_range(tmp_path: Path) -> None:
+    """zones-number-overflow: float(10**400) raised OverflowError from the coordinates, the
+    latency table and request_interval; now each is out of its range, naming the field."""
+    path = tmp_path / "big.yaml"
+    huge = "1" + "0" * 400
+    text = (
+        "zone: big.test\nclient_locations:\n"
+        f"  - {{cidr: 198.51.100.0/26, country: DE, latitude: 50, longitude: {huge}}}\n"
+        f"  - {{cidr: 198.51.100.64/26, country: DE, latency: {{us-east-1: {huge}}}}}\n"
+        f"health_checks:\n  web: {{type: HTTP, fqdn: a.example, request_interval: {huge}}}\n"
+    )
+    shown = f"'{huge[:QUOTE_CHARS]}'... (401 characters)"
+    assert only_errors(path, text) == [
+        f"{path}:3: client_locations[0].longitude: {shown} is not in -180..180",
+        f"{path}:4: client_locations[1].latency.us-east-1: {shown} is too large (at most "
+        "1.798e+308)",
+        f"{path}:6: health_checks.web.request_interval: {shown} is too large (at most 1.798e+308)",
+    ]
+
+
+def test_an_alias_to_itself_beside_a_broken_record_set_is_a_loop(tmp_path: Path) -> None:
+    """zones-self-alias-recursion: the broken www A hid the alias www -> www from the loop
+    check, and the answer-size check recursed without end; now the loop is reported."""
+    path = tmp_path / "loop.yaml"
+    text = (
+        "zone: loop.test\nrecord_sets:\n  - {name: www, type: A}\n"
+        "  - {name: www, type: A, alias: {name: www.loop.test.}}\n"
+    )
+    assert only_errors(path, text) == [
+        f"{path}:3: record_sets[0]: expected exactly one of alias, or ttl and records; found "
+        "neither",
+        f"{path}:4: record_sets[1].alias: alias chain loops: www.loop.test. A -> www.loop.test. A",
+    ]
+
+
+@pytest.mark.parametrize("looped", [False, True], ids=["chain", "loop"])
+def test_the_answer_size_check_never_recurses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, looped: bool
+) -> None:
+    """The size check follows aliases with its own stack, and a group it meets again while
+    sizing it counts 0 bytes: with the alias checks left out, 1,500 aliases in a chain or a
+    loop (which those checks refuse) are sized without a RecursionError."""
+    monkeypatch.setattr(zonebuild, "_check_aliases", lambda *args: True)
+    text = chain(1_500)
+    if looped:
+        text = text.replace(
+            "{name: c1500, type: A, ttl: 60, records: [192.0.2.1]}",
+            "{name: c1500, type: A, alias: {name: c0.chain.test}}",
+        )
+    started = time.perf_counter()
+    catalog = load_catalog(write(tmp_path / "chain.yaml", text))
+    assert time.perf_counter() - started < FAST
+    assert catalog.zones[names.parse("chain.test")].record_set_count == 1_503
+
+
+def test_a_dump_apex_ns_whose_items_are_not_values_is_an_error_at_the_item(
+    tmp_path: Path,
+) -> None:
+    """zones-apex-ns-index-error: the apex NS was left with no values and building the default
+    SOA from it raised IndexError; now the item's own error alone."""
+    path = tmp_path / "example.org.json"
+    text = (
+        '{"ResourceRecordSets": [\n'
+        '  {"Name": "example.org.", "Type": "NS", "TTL": 172800,\n'
+        '   "ResourceRecords": [\n    [1]]}\n]}\n'
+    )
+    assert only_errors(path, text) == [
+        f'{path}:4: ResourceRecordSets[0].ResourceRecords[0]: expected {{"Value": "..."}}'
+    ]
+
+
+def test_a_long_number_is_quoted_by_its_prefix(tmp_path: Path) -> None:
+    """zones-number-quoted-whole: a TTL of 300 digits and a number where a mapping goes were
+    quoted whole; and a hexadecimal TTL of 4,001 digits (past what str() prints) raised."""
+    path = tmp_path / "num.yaml"
+    digits = "1" * 300
+    text = (
+        f"zone: num.test\nrecord_sets:\n  - {{name: www, type: A, ttl: {digits}, records: "
+        f"[192.0.2.1]}}\n  - {digits}\n  - {{name: w2, type: A, ttl: 0x{'f' * 4001}, records: "
+        "[192.0.2.1]}\n"
+    )
+    assert only_errors(path, text) == [
+        f"{path}:3: record_sets[0].ttl: '{digits[:QUOTE_CHARS]}'... (300 characters) is not in "
+        "0..2147483647",
+        f"{path}:4: record_sets[1]: expected a mapping, found the number "
+        f"'{digits[:QUOTE_CHARS]}'... (300 characters)",
+        f"{path}:5: record_sets[2].ttl: '0x{'f' * (QUOTE_CHARS - 2)}'... (4,003 characters) is "
+        "not in 0..2147483647",
+    ]
+
+
+def test_a_bad_cidr_block_is_quoted_once(tmp_path: Path) -> None:
+    """zones-cidr-error-repeats-value: ipaddress's message repeated the block whole; and a
+    prefix written with 300 zeros has host bits set, quoted by its prefix too."""
+    path = tmp_path / "cidr.yaml"
+    bad = "198.51." + "1" * 300 + "/24"
+    zeros = "198.51.100.1/" + "0" * 300 + "24"
+    text = f"zone: cidr.test\ncidr_collections:\n  nets:\n    a: [{bad}]\n    b: [{zeros}]\n"
+    assert only_errors(path, text) == [
+        f"{path}:4: cidr_collections.nets.a[0]: '{bad[:QUOTE_CHARS]}'... (310 characters) is not "
+        "a CIDR block (not an IPv4 or IPv6 address/prefix-length)",
+        f"{path}:5: cidr_collections.nets.b[0]: '{zeros[:QUOTE_CHARS]}'... (315 characters) has "
+        "host bits set (the block is 198.51.100.0/24)",
+    ]
+
+
+def test_a_record_values_own_error_quotes_its_prefix(tmp_path: Path) -> None:
+    """zones-value-error-quotes-value: the model's error quoted the value whole (and dnspython's
+    message repeats a token whole): both are cut to QUOTE_CHARS and their length."""
+    path = tmp_path / "value.yaml"
+    stars, name = "*" * 300, "q" * 300
+    text = (
+        "zone: value.test\nrecord_sets:\n"
+        f"  - {{name: www, type: A, ttl: 60, records: ['{stars}']}}\n"
+        f"  - {{name: mx, type: MX, ttl: 60, records: ['10 a. {name}']}}\n"
+    )
+    assert only_errors(path, text) == [
+        f"{path}:3: record_sets[0].records[0]: '{stars[:QUOTE_CHARS]}'... (300 characters) is not "
+        "a valid A value: Text input is malformed.",
+        f"{path}:4: record_sets[1].records[0]: '10 a. {name[: QUOTE_CHARS - 6]}'... (306 "
+        "characters) is not a valid MX value: expected EOL or EOF, got 3 "
+        f'"{name[: QUOTE_CHARS - 1]}... (302 characters)',
+    ]
+
+
+def test_an_unknown_long_tag_is_quoted_by_its_prefix(tmp_path: Path) -> None:
+    """zones-yaml-error-quotes-a-long-tag: PyYAML's message quoted a 300-character tag whole."""
+    path = tmp_path / "tag.yaml"
+    tag = "!!" + "t" * 300
+    assert only_errors(path, f"zone: tag.test\nx: {tag} 1\n") == [
+        f"{path}:2: invalid YAML: could not determine a constructor for the tag "
+        f"'{tag[:QUOTE_CHARS]}'... (302 characters)"
+    ]
+
+
+def test_values_pyyamls_messages_quote_are_cut() -> None:
+    """PyYAML's pure-Python reader quotes an alias or a tag handle whole in its messages."""
+    message = sourcefile._cut("found undefined alias '" + "a" * 300 + "'")
+    assert message == f"found undefined alias '{'a' * QUOTE_CHARS}'... (300 characters)"
+    assert sourcefile._cut("found character '\\t' here") == "found character '\\t' here"
+
+
+@pytest.mark.parametrize("character", ["\u2028", "\u2029", "\x85", "\x7f", "\ufffe"])
+def test_json_lines_count_only_newlines(tmp_path: Path, character: str) -> None:
+    """zones-json-line-numbers: the YAML reader counted a raw U+2028, U+2029 or U+0085 in a
+    dump's string as a line break (every later error a line late) and refused DEL and U+FFFE;
+    now lines are JSON's and the value is the one written."""
+    path = tmp_path / "sep.test.json"
+    records = (
+        '{"ResourceRecordSets": [\n'
+        '  {"Name": "sep.test.", "Type": "NS", "TTL": 60, "ResourceRecords": [{"Value": '
+        '"ns.sep.test."}]},\n'
+        f'  {{"Name": "t.sep.test.", "Type": "TXT", "TTL": 60, "ResourceRecords": [{{"Value": '
+        f'"a{character}b"}}]}}'
+    )
+    assert only_errors(path, records + ",\n  1\n]}\n") == [
+        f"{path}:4: ResourceRecordSets[2]: expected a mapping, found the number 1"
+    ]
+    catalog = load_catalog(write(tmp_path / "ok" / "sep.test.json", records + "\n]}\n"))
+    zone = catalog.zones[names.parse("sep.test")]
+    (txt,) = zone.nodes[names.parse("t.sep.test")][16].members
+    assert txt.records[0].wire[1:] == f"a{character}b".encode()
+
+
+def test_a_yaml_error_at_the_end_of_a_file_names_its_last_line(tmp_path: Path) -> None:
+    """zones-yaml-error-past-the-end: without a final newline, libyaml marks the end of the
+    file on the line after the last; the error names the last line."""
+    path = tmp_path / "eof.yaml"
+    assert only_errors(path, "zone: eof.test\nrecord_sets: [") == [
+        f"{path}:2: invalid YAML: did not find expected node content"
+    ]
+    assert only_errors(path, "zone: eof.test\nrecord_sets: [\n") == [
+        f"{path}:3: invalid YAML: did not find expected node content"
+    ]
