@@ -117,7 +117,7 @@ class R53Emu:
         self.admin_token = config.admin_token
         self.admin_token_generated = False
         self.port: int | None = None
-        self.metrics = Metrics(self.handler.stats)
+        self.metrics = Metrics(self.handler.stats, self.handler.replies)
         self.query_log: QueryLog | None = None
         self._query_log_file: TextIO | None = None
         self.admin: AdminApi | None = None

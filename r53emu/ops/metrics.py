@@ -9,11 +9,19 @@
 * `r53emu_health_check_healthy{check_id}`: 1 healthy, 0 unhealthy, as routing sees it.
 * `r53emu_reloads_total`, `r53emu_reload_failures_total`: zone reloads that took effect, and
   those refused because the new files had errors (the last good zones kept serving).
+* `r53emu_reply_cache_entries`, `r53emu_reply_cache_bytes`: replies the reply cache keeps
+  (each reply kept per client or per draw counted) and the memory it estimates they keep, the
+  figure its bound (`--reply-cache-mb`, 64 MiB by default) is checked against. Present when the
+  `Metrics` is given the cache (`replies`).
+* `r53emu_event_loop_tasks`: asyncio tasks not done on the server's event loop, the one serving
+  the scrape left out (health-check probes, the zone watcher, admin requests, ...). Counted by
+  `render_async`, on the loop (only its thread may walk its tasks); `render`, in any thread,
+  gives the count of the last `render_async` (none before the first), so that the two agree.
 
 Each `Metrics` has its own registry, so several servers in one process (tests) don't mix.
 `render_async` is what the admin API should serve: it copies the counts on the event loop (a
-copy bounded by the zones, cheap) and formats the text in a thread, so that a scrape never
-holds up the DNS answers the loop gives meanwhile.
+copy bounded by the zones, cheap; counting the tasks walks the loop's tasks once) and formats
+the text in a thread, so that a scrape never holds up the DNS answers the loop gives meanwhile.
 """
 
 from __future__ import annotations
@@ -30,23 +38,32 @@ from prometheus_client import (
     Gauge,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from r53emu.model import names
 from r53emu.model.dnsconstants import RCODE_NAMES, type_name
 from r53emu.server.querystats import LATENCY_BUCKETS, OTHER_QTYPE, QueryStats, StatsKey
+from r53emu.server.replycache import ReplyCache
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
-    """The server's metrics; the query counts are read from the handler's `QueryStats`."""
+    """The server's metrics; the query counts are read from the handler's `QueryStats`, the
+    reply cache's size from `replies` (the handler's `ReplyCache`; None: not exposed)."""
 
-    def __init__(self, stats: QueryStats) -> None:
+    def __init__(self, stats: QueryStats, replies: ReplyCache | None = None) -> None:
         self.stats = stats
+        self.replies = replies
+        self._tasks: int | None = None  # counted by the last render_async
         self.registry = CollectorRegistry()
-        self.registry.register(_QueryCollector(stats))
+        self.registry.register(_QueryCollector(self))
         # The same metrics but the query counts, which `render_async` takes from a copy.
         self._others = CollectorRegistry()
         self.health = Gauge(
@@ -82,28 +99,53 @@ class Metrics:
         }
 
     def render(self) -> bytes:
-        """The Prometheus text exposition of every metric (formatted in the caller's thread)."""
+        """The Prometheus text exposition of every metric (formatted in the caller's thread;
+        the task count of the last `render_async`)."""
         return generate_latest(self.registry)
 
     async def render_async(self) -> bytes:
         """`render`, formatted in a worker thread from counts copied here, on the event loop
         (the only thread that counts queries), so that the loop goes on answering DNS while the
-        text is made."""
-        counts = _Counts.of(self.stats)
+        text is made; the loop's tasks are counted here too."""
+        self._tasks = loop_tasks()
+        counts = _Counts.of(self)
         return await asyncio.to_thread(generate_latest, _Frozen(counts, self._others))
 
 
 @dataclass(frozen=True, slots=True)
 class _Counts:
-    """A copy of the handler's counts, made on the event loop."""
+    """A copy of the handler's counts, made on the event loop (or, for `render`, in the thread
+    that renders), with the reply cache's size and the loop's task count."""
 
     queries: dict[StatsKey, int]
     bucket_counts: list[int]
     seconds_total: float
+    cache_entries: int | None  # None: no reply cache given
+    cache_bytes: int | None
+    tasks: int | None  # None: not counted yet (no render_async)
 
     @classmethod
-    def of(cls, stats: QueryStats) -> _Counts:
-        return cls(stats.queries.copy(), stats.bucket_counts.copy(), stats.seconds_total)
+    def of(cls, metrics: Metrics) -> _Counts:
+        stats, replies = metrics.stats, metrics.replies
+        return cls(
+            stats.queries.copy(),
+            stats.bucket_counts.copy(),
+            stats.seconds_total,
+            None if replies is None else len(replies),
+            None if replies is None else replies.bytes,
+            metrics._tasks,
+        )
+
+
+def loop_tasks() -> int | None:
+    """The tasks not done on the event loop running in this thread, the current one (the
+    scrape's) left out; None when this thread runs no loop (the count is not safe elsewhere)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    current = asyncio.current_task(loop)
+    return sum(1 for task in asyncio.all_tasks(loop) if task is not current)
 
 
 class _Frozen:
@@ -120,15 +162,16 @@ class _Frozen:
 
 
 class _QueryCollector(Collector):
-    """`r53emu_queries_total` and `r53emu_answer_seconds` from the handler's counts, made when
-    scraped (the answer path only increments plain counters)."""
+    """`r53emu_queries_total`, `r53emu_answer_seconds` and the gauges read from the server's
+    objects (reply cache, tasks), made when scraped (the answer path only increments plain
+    counters)."""
 
-    def __init__(self, stats: QueryStats) -> None:
-        self.stats = stats
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
         # Copies: the event loop's thread may count a query while another thread scrapes.
-        return _query_metrics(_Counts.of(self.stats))
+        return _query_metrics(_Counts.of(self.metrics))
 
 
 def _qtype_label(qtype: int) -> str:
@@ -160,3 +203,23 @@ def _query_metrics(counts: _Counts) -> Iterator[Metric]:
         buckets=list(zip(bounds, cumulative, strict=True)),
         sum_value=counts.seconds_total,
     )
+    gauges = (
+        (
+            "r53emu_reply_cache_entries",
+            "Replies the reply cache keeps (each reply kept per client or per draw counted).",
+            counts.cache_entries,
+        ),
+        (
+            "r53emu_reply_cache_bytes",
+            "Memory the reply cache estimates its replies keep, in bytes (what its bound counts).",
+            counts.cache_bytes,
+        ),
+        (
+            "r53emu_event_loop_tasks",
+            "asyncio tasks not done on the server's event loop, the scrape's own left out.",
+            counts.tasks,
+        ),
+    )
+    for name, documentation, value in gauges:
+        if value is not None:  # not known (no reply cache, or not counted yet): left out
+            yield GaugeMetricFamily(name, documentation, value=value)
