@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from r53emu.model.query import Answer
-from r53emu.server.wire import TCP_LIMIT, ParsedQuery, pack_sections
+from r53emu.server.wire import OPT_ROOM, TCP_LIMIT, ParsedQuery, pack_sections
 
 HEADER_BYTES = 12
-OPT_ROOM = 11 + 4 + 20  # the largest OPT a reply carries (an IPv6 /128 ECS echo)
 ROOM = TCP_LIMIT - HEADER_BYTES - OPT_ROOM
 
 

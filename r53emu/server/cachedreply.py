@@ -26,6 +26,7 @@ from r53emu.server.quickread import NO_EDNS
 from r53emu.server.wire import (
     EDNS_PAYLOAD,
     FLAG_TC,
+    OPT_ROOM,
     TCP_LIMIT,
     UDP_PLAIN_LIMIT,
     Packed,
@@ -36,7 +37,6 @@ from r53emu.server.wire import (
 )
 
 MAX_ORDERS = 6  # value orders kept as bytes per reply (3 values); more are shuffled per reply
-OPT_ROOM = 11 + 4 + 20  # an OPT RR with the longest ECS echo (IPv6 /128)
 _HEAD = struct.Struct("!HHHHH")  # flags and the four counts
 _PAYLOAD = struct.Struct("!H")  # an OPT record's CLASS: the client's UDP payload size
 # Estimated bytes of memory a reply keeps, measured with tracemalloc (tests/unit/server/

@@ -33,6 +33,7 @@ from r53emu.model.query import Answer, Outcome, ResourceRecord
 UDP_PLAIN_LIMIT = 512  # without EDNS0
 EDNS_PAYLOAD = 4096  # what Route 53 advertises and accepts (semantics §2.8)
 TCP_LIMIT = 65535
+OPT_ROOM = 11 + 4 + 20  # the largest OPT a reply carries: one with an IPv6 /128 ECS echo
 _HEADER = struct.Struct("!HHHHHH")
 _OPT_HEAD = struct.Struct("!BHHIH")  # root owner, type, class (payload size), TTL, rdata length
 _OPTION_HEAD = struct.Struct("!HH")
