@@ -117,7 +117,9 @@ class R53Emu:
         self.admin_token = config.admin_token
         self.admin_token_generated = False
         self.port: int | None = None
-        self.metrics = Metrics(self.handler.stats, self.handler.replies)
+        # The amplification guard the UDP listener puts before the handler (server.udpguard).
+        self.guard = UdpGuard(config.amplification_guard, config.rate_limit)
+        self.metrics = Metrics(self.handler.stats, self.handler.replies, self.guard.limit)
         self.query_log: QueryLog | None = None
         self._query_log_file: TextIO | None = None
         self.admin: AdminApi | None = None
@@ -281,11 +283,10 @@ class R53Emu:
     async def _bind(self) -> None:
         loop = asyncio.get_running_loop()
         host, wanted = self.config.address, self.config.port
-        guard = UdpGuard(self.config.amplification_guard, self.config.rate_limit)
         for _attempt in range(50):
             try:
                 udp, _ = await loop.create_datagram_endpoint(
-                    lambda: UdpListener(self.handler, guard), local_addr=(host, wanted)
+                    lambda: UdpListener(self.handler, self.guard), local_addr=(host, wanted)
                 )
             except OSError as exc:
                 raise BindError(bind_failure_message(exc, host, wanted)) from exc

@@ -13,6 +13,9 @@
   (each reply kept per client or per draw counted) and the memory it estimates they keep, the
   figure its bound (`--reply-cache-mb`, 64 MiB by default) is checked against. Present when the
   `Metrics` is given the cache (`replies`).
+* `r53emu_udp_rate_limited_total{action}`: UDP replies the amplification guard's rate limit
+  (`--rate-limit`) held back: `truncated` (sent as a bare TC=1 instead) or `dropped`. Present
+  when the `Metrics` is given the limit (`rate_limit`).
 * `r53emu_event_loop_tasks`: asyncio tasks not done on the server's event loop, the one serving
   the scrape left out (health-check probes, the zone watcher, admin requests, ...). Counted by
   `render_async`, on the loop (only its thread may walk its tasks); `render`, in any thread,
@@ -49,6 +52,7 @@ from prometheus_client.registry import Collector
 from r53emu.model import names
 from r53emu.model.dnsconstants import RCODE_NAMES, type_name
 from r53emu.server.querystats import LATENCY_BUCKETS, OTHER_QTYPE, QueryStats, StatsKey
+from r53emu.server.ratelimit import ResponseRateLimit
 from r53emu.server.replycache import ReplyCache
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -58,9 +62,15 @@ class Metrics:
     """The server's metrics; the query counts are read from the handler's `QueryStats`, the
     reply cache's size from `replies` (the handler's `ReplyCache`; None: not exposed)."""
 
-    def __init__(self, stats: QueryStats, replies: ReplyCache | None = None) -> None:
+    def __init__(
+        self,
+        stats: QueryStats,
+        replies: ReplyCache | None = None,
+        rate_limit: ResponseRateLimit | None = None,
+    ) -> None:
         self.stats = stats
         self.replies = replies
+        self.rate_limit = rate_limit
         self._tasks: int | None = None  # counted by the last render_async
         self.registry = CollectorRegistry()
         self.registry.register(_QueryCollector(self))
@@ -123,10 +133,11 @@ class _Counts:
     cache_entries: int | None  # None: no reply cache given
     cache_bytes: int | None
     tasks: int | None  # None: not counted yet (no render_async)
+    limited: tuple[int, int] | None  # replies truncated, dropped by the rate limit; None: none
 
     @classmethod
     def of(cls, metrics: Metrics) -> _Counts:
-        stats, replies = metrics.stats, metrics.replies
+        stats, replies, limit = metrics.stats, metrics.replies, metrics.rate_limit
         return cls(
             stats.queries.copy(),
             stats.bucket_counts.copy(),
@@ -134,6 +145,7 @@ class _Counts:
             None if replies is None else len(replies),
             None if replies is None else replies.bytes,
             metrics._tasks,
+            None if limit is None else (limit.slipped, limit.dropped),
         )
 
 
@@ -223,3 +235,13 @@ def _query_metrics(counts: _Counts) -> Iterator[Metric]:
     for name, documentation, value in gauges:
         if value is not None:  # not known (no reply cache, or not counted yet): left out
             yield GaugeMetricFamily(name, documentation, value=value)
+    if counts.limited is not None:
+        limited = CounterMetricFamily(
+            "r53emu_udp_rate_limited",
+            "UDP replies the amplification guard's rate limit held back: truncated, or dropped.",
+            labels=["action"],
+        )
+        truncated, dropped = counts.limited
+        limited.add_metric(["truncated"], truncated)
+        limited.add_metric(["dropped"], dropped)
+        yield limited

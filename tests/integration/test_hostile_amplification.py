@@ -196,6 +196,11 @@ def test_rate_limit_slips_and_drops_then_recovers(
         over = burst - len(whole)
         assert abs(len(slipped) - over / 2) <= 2  # every second one over the limit
         assert "UDP replies to 127.0.0.0/24 over 20 per second" in caplog.text
+        metrics = server.server.metrics.render().decode()
+        assert f'r53emu_udp_rate_limited_total{{action="truncated"}} {len(slipped)}.0' in metrics
+        assert (
+            f'r53emu_udp_rate_limited_total{{action="dropped"}} {over - len(slipped)}.0' in metrics
+        )
         # TCP is not limited; a second later UDP is answered again.
         tcp = query(server.address, "www.amplify.test", "A", tcp=True)
         assert tcp.answer[0].to_text() == "www.amplify.test. 300 IN A 192.0.2.1"
