@@ -115,7 +115,7 @@ class QueryHandler:
         cap: int | None,
     ) -> bytes | None:
         """The strict reader, the lookup and dnslib's rendering; the reply cache learns it
-        (not the RFC 8482 answer to a guarded ANY: the cache keeps Route 53's answers)."""
+        (a guarded ANY's RFC 8482 answer apart from Route 53's)."""
         parsed = parse_query(packet)
         if isinstance(parsed, Rejected):
             logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
@@ -124,14 +124,12 @@ class QueryHandler:
             replies, health = self.replies, self.health
             consulted = ConsultedHealth(health)
             answer = self.answer(parsed, client_ip, transport, catalog, consulted)
-            if parsed.qtype == TYPE_ANY:
-                answer = fit_any(parsed, answer)
-            limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
             minimal = cap is not None and parsed.qtype == TYPE_ANY
+            if parsed.qtype == TYPE_ANY:
+                answer = minimal_any(answer) if minimal else fit_any(parsed, answer)
+            limit = TCP_LIMIT if transport == "tcp" else parsed.udp_limit()
             if cap is not None:
                 limit = min(limit, cap)
-                if minimal:
-                    answer = minimal_any(answer)
             if replies is None:
                 reply = render(parsed, answer, limit)
             else:
