@@ -12,7 +12,7 @@ import ipaddress
 
 from r53emu.geo.locator import Locator
 from r53emu.model.catalog import IPNetwork
-from r53emu.model.location import UNLOCATED
+from r53emu.model.location import UNLOCATED, ClientLocation
 from r53emu.model.names import Name
 from r53emu.model.query import IPAddress, QueryContext
 
@@ -32,20 +32,33 @@ def make_context(
     """
     client = _unmapped_address(client)
     subnet = _unmapped_network(subnet)
-    network = subnet
-    if network is None and client is not None:
-        network = _host_network(client)
-    location = UNLOCATED
-    if locator is not None and network is not None:
-        location = locator.locate(network)
     return QueryContext(
         qname=qname,
         qtype=qtype,
         client=client,
         subnet=subnet,
         transport=transport,
-        location=location,
+        location=_located(locator, client, subnet),
     )
+
+
+def locate(
+    locator: Locator | None, client: IPAddress | None, subnet: IPNetwork | None
+) -> ClientLocation:
+    """Where routing places a client: the location `make_context` gives its queries (the
+    reply cache shares answers between clients placed alike)."""
+    return _located(locator, _unmapped_address(client), _unmapped_network(subnet))
+
+
+def _located(
+    locator: Locator | None, client: IPAddress | None, subnet: IPNetwork | None
+) -> ClientLocation:
+    network = subnet
+    if network is None and client is not None:
+        network = _host_network(client)
+    if locator is None or network is None:
+        return UNLOCATED
+    return locator.locate(network)
 
 
 @functools.lru_cache(maxsize=4096)

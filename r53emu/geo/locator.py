@@ -114,10 +114,12 @@ class _RuleTable:
         }
 
     def match(self, network: IPNetwork) -> ClientLocationRule | None:
+        address = network.network_address
+        bits, width = int(address), address.max_prefixlen
         for prefixlen, table in self._tables[network.version]:
             if prefixlen > network.prefixlen:
                 continue  # a rule narrower than the query does not contain it
-            rule = table.get(_top_bits(network.network_address, prefixlen))
+            rule = table.get(bits >> (width - prefixlen))
             if rule is not None:
                 return rule
         return None
@@ -234,6 +236,8 @@ class Locator:
         if default_location is not None:
             default = parse_default_location(default_location)
         self._rules = _RuleTable(client_locations)
+        # Each rule's location, made once: every client under a rule is placed alike.
+        self._by_rule = {id(rule): _from_rule(rule) for rule in client_locations}
         self._database = _GeoIPDatabase(geoip_db) if geoip_db is not None else None
         self._default = default
         # Per instance, so a new locator (a zone reload) starts with an empty cache.
@@ -260,7 +264,7 @@ class Locator:
         network = _unmapped(network)
         rule = self._rules.match(network)
         if rule is not None:
-            return _from_rule(rule)
+            return self._by_rule[id(rule)]
         if self._database is not None:
             found = self._database.lookup(network)
             if found is not None:

@@ -95,7 +95,14 @@ class QueryHandler:
         replies = self.replies
         if replies is not None:
             hit = replies.reply_to(
-                packet, client_ip, catalog, self.health, self.rng, transport, cap
+                packet,
+                client_ip,
+                catalog,
+                self.health,
+                self.rng,
+                transport,
+                cap,
+                locator=self.locator,
             )
             if hit is not None:
                 reply, cached = hit
@@ -121,7 +128,7 @@ class QueryHandler:
             logger.debug("query from %s rejected: %s", client_ip, parsed.reason)
             return parsed.reply
         try:
-            replies, health = self.replies, self.health
+            replies, health, locator = self.replies, self.health, self.locator
             consulted = ConsultedHealth(health)
             answer = self.answer(parsed, client_ip, transport, catalog, consulted)
             minimal = cap is not None and parsed.qtype == TYPE_ANY
@@ -135,7 +142,17 @@ class QueryHandler:
             else:
                 reply, packed = render_whole(parsed, answer, limit)
                 checks = consulted.checks
-                replies.store(parsed, client_ip, answer, catalog, health, checks, minimal, packed)
+                replies.store(
+                    parsed,
+                    client_ip,
+                    answer,
+                    catalog,
+                    health,
+                    checks,
+                    minimal,
+                    packed,
+                    locator=locator,
+                )
         except Exception as exc:
             # A traceback per kind of error per 10 s: a client repeating a failing question
             # must not flood the log (the SERVFAILs are still counted by the metrics).

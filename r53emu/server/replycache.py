@@ -24,19 +24,24 @@ it does not, only a reply that fits the query's UDP limit whole is given from th
 amplification guard's cap (`server.udpguard`) is one more limit, cut the same way, however small
 the reply; a guarded ANY is never answered from the cache (its RFC 8482 reply is not kept). An
 answer that used the client's location (geolocation, latency, geoproximity, IP-based) is kept
-per client (its ECS option's family, prefix and address, else its address) and echoes ECS with
-the source prefix as scope, as `wire.render` does. An answer drawn at random (weighted,
-multivalue: one decision, no alias among the record sets) is kept per outcome: the group's
-`Draw` (answer.routing, worked out once for the health of its members) picks per query, making
-the same generator calls as the policy, and the reply of the record sets it drew is used. While
-some outcome is not cached yet, the generator's state is saved before picking and restored on a
-miss, so that the lookup then draws the same outcome and none is favoured. Other random answers
-(aliases into weighted trees) are not cached.
+per place (`location_key`: what routing reads of the location its locator gives: country,
+subdivision, continent, point, latency table, and the rule or source that placed it), so that
+every client placed alike (subnets never seen before included) is answered from one reply; one
+that an IP-based decision made is kept per client instead (its ECS option's family, prefix and
+address, else its address). Both echo ECS with the query's own source prefix as scope, as
+`wire.render` does. An answer drawn at random (weighted, multivalue), however many decisions
+made it (aliases into weighted trees and chains, ANY of several drawn record sets, drawn
+additional records), is kept by the path its decisions took (`drawnpaths.DrawnPaths`): the
+groups' `Draw`s (answer.routing, worked out once for the health the lookup saw) are walked per
+query with the same generator calls as the lookup, and the reply of the path drawn is used.
+While some path is not cached yet, the generator's state is saved before the walk and restored
+on a miss, so that the lookup then draws the same path and none is favoured. Under a location
+policy, each place keeps its own paths.
 
-The cache belongs to one catalog and one random generator: a reload or a reseed empties it. A
+The cache belongs to one catalog, random generator and locator: a reload or a reseed empties it. A
 health change drops only the questions whose answers consulted a check that changed (each
 stored answer records the checks its lookup asked about). Its size is bounded in bytes, not in
-entries: every entry, and each reply kept per client or per draw, is counted by an estimate of
+entries: every entry, and each reply kept per client, place or path, is counted by an estimate of
 the memory it keeps (`_ENTRY_BYTES`, the `weight` of each reply), and when the total passes
 `max_bytes` (`MAX_BYTES` by default) questions are dropped one by one, least recently used
 first as a "second chance" queue approximates it (the oldest goes, unless it was answered since
@@ -52,13 +57,16 @@ import random
 import struct
 from collections import deque
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import cast
 
-from r53emu.answer.routing import DRAWS, Draw
+from r53emu.answer.contexts import locate
+from r53emu.answer.routing import DRAWS
+from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import HealthView
-from r53emu.model.catalog import Catalog, RecordGroup, RecordSet
+from r53emu.model.catalog import Catalog
 from r53emu.model.dnsconstants import TYPE_ANY
-from r53emu.model.query import Answer, Outcome, Routed
+from r53emu.model.query import Answer, Outcome
 from r53emu.server.cachedreply import (
     CachedReply,
     assemble,
@@ -66,8 +74,9 @@ from r53emu.server.cachedreply import (
     compile_reply,
     question_bytes,
 )
+from r53emu.server.drawnpaths import DrawnPaths
 from r53emu.server.quickread import read_query
-from r53emu.server.wire import Packed, ParsedQuery
+from r53emu.server.wire import Packed, ParsedQuery, subnet_network
 
 MAX_BYTES = 64 * 2**20  # the default bound on the memory the cache keeps (estimated)
 RANDOM_POLICIES = frozenset(DRAWS)  # their answers are drawn per query
@@ -83,44 +92,26 @@ MINIMAL_ANY = b"\x01"
 _ENTRY_BYTES = 260
 _CLIENT_BYTES = 150
 _CHECK_BYTES = 60  # a question's place in `_by_check` and `_checks`, per check
+_LOCATION_BYTES = 400  # a location's key (a tuple of a few strings and a point)
+_REDRAWABLE = (Outcome.ANSWER, Outcome.CNAME)
+_PLACES = 4096  # clients' locations remembered (a client's key: a /24 ECS option, an address)
 
 ClientKey = bytes | str  # the ECS option's data (scope 0), else the client's address
-DrawKey = tuple[int, ...]  # the positions, in the group, of the record sets drawn, sorted
+LocationKey = tuple[object, ...]  # what routing reads of a client's location (`location_key`)
+_Kept = CachedReply | DrawnPaths  # one client's (or location's) reply, or replies by path
 
 
 @dataclass(slots=True)
 class _PerClient:
-    """The replies to one location-dependent question, by client."""
+    """The replies to one location-dependent question, by the client's location (`by_location`:
+    no IP-based decision, so clients placed alike get the same answer) else by client."""
 
-    replies: dict[ClientKey, CachedReply]
+    replies: dict[ClientKey, _Kept] | dict[LocationKey, _Kept]
+    by_location: bool
     used: bool = False
 
 
-@dataclass(slots=True)
-class _Drawn:
-    """The replies to one question answered by a random draw, by the record sets drawn."""
-
-    draw: Draw
-    outcomes: int  # how many different draws are possible
-    replies: dict[DrawKey, CachedReply]
-    used: bool = False
-
-    def redraw(self, rng: random.Random) -> CachedReply | None:
-        """The reply for a new draw, or None (then the generator is as it was: see the
-        module docstring)."""
-        replies = self.replies
-        if len(replies) == self.outcomes:  # every outcome is cached: no miss possible
-            if self.outcomes == 1:
-                return next(iter(replies.values()))
-            return replies[tuple(sorted(self.draw.pick(rng)))]
-        state = rng.getstate()
-        cached = replies.get(tuple(sorted(self.draw.pick(rng))))
-        if cached is None:
-            rng.setstate(state)
-        return cached
-
-
-_Entry = CachedReply | _PerClient | _Drawn
+_Entry = CachedReply | _PerClient | DrawnPaths
 
 
 class ConsultedHealth:
@@ -144,6 +135,8 @@ class ReplyCache:
         self._catalog: Catalog | None = None
         self._health: HealthView | None = None
         self._rng: random.Random | None = None
+        self._locator: Locator | None = None
+        self._places: dict[tuple[str, bytes | None], LocationKey] = {}  # clients' locations
         self._entries: dict[bytes, _Entry] = {}
         # The entries in the order they were stored (or last given a second chance); a pair
         # whose entry is no longer the question's (dropped on a health change) is skipped.
@@ -166,14 +159,22 @@ class ReplyCache:
         rng: random.Random,
         transport: str | None = None,
         cap: int | None = None,
+        *,
+        locator: Locator | None,
     ) -> tuple[bytes, CachedReply] | None:
         """The reply to `packet` from the cache, or None: then the slow path answers it (and
         calls `store`). `transport` ("udp", "tcp") sets the size a reply may have; unknown
         (None), only replies that are the same over both are given. `cap` is the amplification
         guard's (`server.udpguard`): the reply is at most that big, and ANY is never answered
-        from the cache (the guard answers it otherwise)."""
-        if catalog is not self._catalog or health is not self._health or rng is not self._rng:
-            self._follow(catalog, health, rng)
+        from the cache (the guard answers it otherwise). `locator` places clients, as for the
+        lookup."""
+        if (
+            catalog is not self._catalog
+            or health is not self._health
+            or rng is not self._rng
+            or locator is not self._locator
+        ):
+            self._follow(catalog, health, rng, locator)
         quick = read_query(packet)
         if quick is None:
             return None
@@ -183,20 +184,25 @@ class ReplyCache:
         entry = self._entries.get(question)
         # Exact type tests: cheaper than isinstance, and the classes have no subclasses.
         kind = type(entry)
-        cached: CachedReply | None
+        kept: _Kept | None
         if kind is CachedReply:
-            cached = cast(CachedReply, entry)
-            cached.used = True
+            kept = cast(CachedReply, entry)
+            kept.used = True
+        elif kind is DrawnPaths:
+            kept = cast(DrawnPaths, entry)
+            kept.used = True
         elif kind is _PerClient:
             per_client = cast(_PerClient, entry)
             per_client.used = True
-            cached = per_client.replies.get(subnet if subnet is not None else client_ip)
-        elif kind is _Drawn:
-            drawn = cast(_Drawn, entry)
-            drawn.used = True
-            cached = drawn.redraw(rng)
+            if per_client.by_location:
+                where = self._place(locator, client_ip, subnet)
+                kept = cast(dict[LocationKey, _Kept], per_client.replies).get(where)
+            else:
+                client = subnet if subnet is not None else client_ip
+                kept = cast(dict[ClientKey, _Kept], per_client.replies).get(client)
         else:
             return None
+        cached = kept.redraw(rng) if isinstance(kept, DrawnPaths) else kept
         if cached is None:
             return None
         if cached.small and cap is None:
@@ -214,40 +220,74 @@ class ReplyCache:
         checks: set[str],
         minimal_any: bool = False,
         packed: Packed | None = None,
+        *,
+        locator: Locator | None,
     ) -> None:
         """Remember `answer` for `query`; `checks` are the health checks its lookup asked about
         (see the module docstring for what is kept). An answer that cannot be cached leaves
         nothing behind: the next query for it is answered by the slow path again.
         `minimal_any`: the answer is the amplification guard's to an ANY question, kept apart
-        from Route 53's. `packed`: the whole answer packed (`wire.render_whole`), if at hand."""
+        from Route 53's. `packed`: the whole answer packed (`wire.render_whole`), if at hand.
+        `locator`: the one the lookup placed the client with."""
         if catalog is not self._catalog or health is not self._health:
             return
-        is_drawn = _is_drawn(answer)
-        drawn = _redrawable(answer) if is_drawn else None
-        if is_drawn and drawn is None:
-            return  # drawn in a way the cache cannot redraw
+        if locator is not self._locator:
+            return
+        drawn = _is_drawn(answer)
+        if drawn and answer.outcome not in _REDRAWABLE:
+            return  # drawn, then nothing chosen answered: not kept
         question = question_bytes(query)
         key = question + MINIMAL_ANY if minimal_any else question
         existing = self._entries.get(key)
-        if existing is not None and not isinstance(existing, _PerClient | _Drawn):
+        if type(existing) is CachedReply:
             return  # cached already
+        by_location = not any(routed.group.policy == "cidr" for routed in answer.routed)
+        wanted = _PerClient if answer.location_dependent else DrawnPaths if drawn else CachedReply
+        if existing is not None and (
+            type(existing) is not wanted
+            or (isinstance(existing, _PerClient) and existing.by_location and not by_location)
+        ):
+            # Kept otherwise before (a location or an IP-based decision on one path and not on
+            # another, or a draw on one path only): start again, kept as this answer needs.
+            self._drop(key)
+            existing = None
         compiled = compile_reply(query, answer, question, packed)
         if compiled is None:
             return
         entry: _Entry
-        if drawn is not None:
-            by_draw = existing if isinstance(existing, _Drawn) else _new_drawn(drawn.group, health)
-            if drawn.chosen in by_draw.replies:
+        added: int | None
+        if answer.location_dependent:
+            per_client = existing if isinstance(existing, _PerClient) else None
+            if per_client is None:
+                per_client = _PerClient({}, by_location)
+            where = (
+                self._place(locator, client_ip, _client_option(query))
+                if per_client.by_location
+                else _client_key(query, client_ip)
+            )
+            replies = cast(dict[object, _Kept], per_client.replies)
+            kept = replies.get(where)
+            if not drawn:
+                if kept is not None:
+                    return
+                replies[where] = compiled
+                added = compiled.weight
+            else:
+                paths = kept if isinstance(kept, DrawnPaths) else DrawnPaths()
+                added = paths.add(answer, compiled)
+                if added is None:
+                    return
+                if kept is None:
+                    replies[where] = paths
+            entry = per_client
+            if kept is None:
+                added += _CLIENT_BYTES + _where_bytes(where)
+        elif drawn:
+            paths = existing if isinstance(existing, DrawnPaths) else DrawnPaths()
+            added = paths.add(answer, compiled)
+            if added is None:
                 return
-            by_draw.replies[drawn.chosen] = compiled
-            entry, added = by_draw, compiled.weight + _CLIENT_BYTES
-        elif answer.location_dependent:
-            per_client = existing if isinstance(existing, _PerClient) else _PerClient({})
-            client = _client_key(query, client_ip)
-            if client in per_client.replies:
-                return
-            per_client.replies[client] = compiled
-            entry, added = per_client, compiled.weight + _CLIENT_BYTES + len(client)
+            entry = paths
         else:
             entry, added = compiled, compiled.weight
         if existing is None:
@@ -258,6 +298,16 @@ class ReplyCache:
         self._depends_on(key, checks)
         self._size += 1
         self._evict(key)
+
+    def _place(self, locator: Locator | None, client_ip: str, option: bytes | None) -> LocationKey:
+        """`location_key`, kept for the clients that repeat (at most `_PLACES`: then forgotten)."""
+        places = self._places
+        where = places.get((client_ip, option))
+        if where is None:
+            if len(places) >= _PLACES:
+                places.clear()
+            where = places[client_ip, option] = location_key(locator, client_ip, option)
+        return where
 
     def _depends_on(self, key: bytes, checks: set[str]) -> None:
         if not checks:
@@ -275,7 +325,7 @@ class ReplyCache:
         """Drop questions until the cache is within `max_bytes`: the oldest first, but one
         answered since the queue last passed it goes to the back instead, once (the "second
         chance" approximation of least recently used, which costs a hit one flag). The
-        question just stored (`keep`) loses its oldest replies (per client or per draw) before
+        question just stored (`keep`) loses its oldest replies (per client or per path) before
         it goes itself."""
         queue, entries = self._queue, self._entries
         while self.bytes > self.max_bytes and queue:
@@ -287,12 +337,8 @@ class ReplyCache:
             elif entry.used:
                 entry.used = False
                 queue.rotate(-1)
-            elif key == keep and isinstance(entry, _PerClient | _Drawn) and len(entry.replies) > 1:
-                replies = cast(dict[object, CachedReply], entry.replies)
-                client = next(iter(replies))
-                reply = replies.pop(client)
-                extra = len(cast(ClientKey, client)) if isinstance(entry, _PerClient) else 0
-                self.bytes -= reply.weight + _CLIENT_BYTES + extra
+            elif key == keep and _replies_in(entry) > 1:
+                self.bytes -= _drop_oldest_reply(entry)
                 self._size -= 1
             else:
                 queue.popleft()
@@ -314,14 +360,22 @@ class ReplyCache:
                 if not dependents:
                     del self._by_check[check]
 
-    def _follow(self, catalog: Catalog, health: HealthView, rng: random.Random) -> None:
-        """Catch up with a reload, a reseed (empty) or a health change (drop what it touched).
+    def _follow(
+        self, catalog: Catalog, health: HealthView, rng: random.Random, locator: Locator | None
+    ) -> None:
+        """Catch up with a reload, a reseed or a new locator (empty) or a health change (drop
+        what it touched).
 
         A reseed empties the cache too: which draws hit the cache changes how many numbers a
         query draws, so a seeded sequence of answers is reproducible only from an empty cache.
         """
         old_health = self._health
-        if catalog is not self._catalog or rng is not self._rng or old_health is None:
+        if (
+            catalog is not self._catalog
+            or rng is not self._rng
+            or locator is not self._locator
+            or old_health is None
+        ):
             self._clear()
         else:
             changed = [
@@ -333,8 +387,10 @@ class ReplyCache:
                 for key in list(self._by_check.get(check, ())):
                     self._drop(key)
         self._catalog, self._health, self._rng = catalog, health, rng
+        self._locator = locator
 
     def _clear(self) -> None:
+        self._places.clear()
         self._entries.clear()
         self._queue.clear()
         self._by_check.clear()
@@ -343,52 +399,73 @@ class ReplyCache:
         self.bytes = 0
 
 
+def _kept_bytes(kept: _Kept) -> int:
+    return kept.weight() if isinstance(kept, DrawnPaths) else kept.weight
+
+
 def _entry_bytes(key: bytes, entry: _Entry) -> int:
     """The bytes `store` counted for `key`'s entry (its replies included)."""
     size = _ENTRY_BYTES + len(key)
     if isinstance(entry, _PerClient):
-        for client, reply in entry.replies.items():
-            size += reply.weight + _CLIENT_BYTES + len(client)
-    elif isinstance(entry, _Drawn):
-        size += sum(reply.weight + _CLIENT_BYTES for reply in entry.replies.values())
+        for where, kept in entry.replies.items():
+            size += _kept_bytes(kept) + _CLIENT_BYTES + _where_bytes(where)
     else:
-        size += entry.weight
+        size += _kept_bytes(entry)
     return size
 
 
 def _replies_in(entry: _Entry) -> int:
-    if isinstance(entry, _PerClient | _Drawn):
+    if isinstance(entry, _PerClient):
+        return sum(_replies_in(kept) for kept in entry.replies.values())
+    if isinstance(entry, DrawnPaths):
         return len(entry.replies)
     return 1
+
+
+def _drop_oldest_reply(entry: _Entry) -> int:
+    """Forget the oldest reply of an entry that keeps several; the bytes freed."""
+    if isinstance(entry, DrawnPaths):
+        return entry.drop_one()
+    assert isinstance(entry, _PerClient)
+    replies = cast(dict[object, _Kept], entry.replies)
+    where = next(iter(replies))
+    kept = replies[where]
+    if isinstance(kept, DrawnPaths) and len(kept.replies) > 1:
+        return kept.drop_one()
+    del replies[where]
+    return _kept_bytes(kept) + _CLIENT_BYTES + _where_bytes(where)
+
+
+def _where_bytes(where: object) -> int:
+    """A client's or a location's key, beyond the slot counted for each (`_CLIENT_BYTES`)."""
+    if isinstance(where, bytes | str):
+        return len(where)
+    return _LOCATION_BYTES
 
 
 def _is_drawn(answer: Answer) -> bool:
     return any(routed.group.policy in RANDOM_POLICIES for routed in answer.routed)
 
 
-def _redrawable(answer: Answer) -> Routed | None:
-    """The draw that alone made `answer`, if it can be redrawn from the cache: one decision,
-    a positive answer, no alias among the members (their health is their checks')."""
-    if len(answer.routed) != 1 or answer.outcome is not Outcome.ANSWER:
+def _client_option(query: ParsedQuery) -> bytes | None:
+    """The ECS option's data as the query sent it (scope 0, as the reader requires)."""
+    subnet = query.edns.client_subnet if query.edns is not None else None
+    if subnet is None:
         return None
-    routed = answer.routed[0]
-    if any(member.alias is not None for member in routed.group.members):
-        return None
-    return routed
-
-
-def _new_drawn(group: RecordGroup, health: HealthView) -> _Drawn:
-    def healthy(member: RecordSet) -> bool:
-        check = member.health_check_id
-        return check is None or health.is_healthy(check)
-
-    draw = DRAWS[group.policy](group, healthy)
-    return _Drawn(draw, draw.outcomes(), {})
+    return struct.pack("!HBB", subnet.family, subnet.source_prefix, 0) + subnet.address
 
 
 def _client_key(query: ParsedQuery, client_ip: str) -> ClientKey:
-    """The ECS option's data as the query sent it (scope 0, as the reader requires)."""
-    subnet = query.edns.client_subnet if query.edns is not None else None
-    if subnet is not None:
-        return struct.pack("!HBB", subnet.family, subnet.source_prefix, 0) + subnet.address
-    return client_ip
+    option = _client_option(query)
+    return client_ip if option is None else option
+
+
+def location_key(locator: Locator | None, client_ip: str, option: bytes | None) -> LocationKey:
+    """What routing reads of where the client is (its ECS option's subnet, else its address):
+    clients with the same key get the same answer from every policy but IP-based routing. The
+    source is part of it, as the explanation kept with a reply names it."""
+    subnet = subnet_network(option) if option is not None else None
+    client = None if subnet is not None else ip_address(client_ip.split("%")[0])
+    where = locate(locator, client, subnet)
+    latency = tuple(sorted(where.latency.items())) if where.latency is not None else None
+    return (where.country, where.subdivision, where.continent, where.point, latency, where.source)

@@ -72,6 +72,11 @@ def _network(family: int, source_prefix: int, address: bytes) -> IPNetwork:
     return ipaddress.IPv6Network((packed, source_prefix))
 
 
+def subnet_network(option: bytes) -> IPNetwork:
+    """The network of an ECS option's data as the fast path reads it (`quickread`: valid)."""
+    return _network(int.from_bytes(option[:2]), option[2], option[4:])
+
+
 @functools.lru_cache(maxsize=4096)
 def _network_text(family: int, source_prefix: int, address: bytes) -> str:
     return str(_network(family, source_prefix, address))
@@ -372,6 +377,9 @@ class Packed:
     question_end: int
     ends: tuple[int, ...]
     counts: tuple[int, int, int]
+    # Where, in `body`, a name was packed as a pointer to the question's name (a name of the
+    # question's length elsewhere packs the same way: `replycache` shares such replies).
+    qname_pointers: tuple[int, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -404,7 +412,9 @@ def pack_sections(query: ParsedQuery, answer: Answer, room: int | None = None) -
                 _check_name(name)
             break
     counts = (len(answer.answer), len(answer.authority), len(answer.additional))
-    return Packed(bytes(buffer.data[_HEADER.size :]), question_end, tuple(ends), counts)
+    pointers = tuple(offset - _HEADER.size for offset in buffer.qname_pointers)
+    body = bytes(buffer.data[_HEADER.size :])
+    return Packed(body, question_end, tuple(ends), counts, pointers)
 
 
 MAX_POINTER = 0x3FFF  # a compression pointer holds a 14-bit offset (RFC 1035 §4.1.4)
@@ -415,6 +425,12 @@ class _CompressingBuffer(DNSBuffer):  # type: ignore[misc]
     reach it. dnslib remembered every offset, and past 16 KB (a large answer over TCP) wrote
     pointers cut to 14 bits: owner names that pointed elsewhere, or nowhere readable."""
 
+    qname_pointers: list[int]  # where a pointer to the question's name was written
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.qname_pointers = []
+
     def encode_name(self, name: DNSLabel | Name) -> None:
         label = name if isinstance(name, DNSLabel) else DNSLabel(name)
         if len(label) > 253:
@@ -424,6 +440,8 @@ class _CompressingBuffer(DNSBuffer):  # type: ignore[misc]
             key = tuple(labels)
             pointer = self.names.get(key)
             if pointer is not None:
+                if pointer == _HEADER.size:
+                    self.qname_pointers.append(self.offset)
                 self.pack("!H", 0xC000 | pointer)
                 return
             if self.offset <= MAX_POINTER:

@@ -222,7 +222,14 @@ def test_distinct_names_under_a_wildcard_fill_the_cache_only_to_its_bound(
 
     def hit() -> bool:
         handler = background.server.handler
-        found = replies.reply_to(popular, "127.0.0.1", handler.catalog, handler.health, handler.rng)
+        found = replies.reply_to(
+            popular,
+            "127.0.0.1",
+            handler.catalog,
+            handler.health,
+            handler.rng,
+            locator=handler.locator,
+        )
         return found is not None
 
     async def flood(start: int, count: int) -> None:
@@ -275,7 +282,14 @@ def test_a_large_answer_that_fits_is_served_from_the_cache(background: Backgroun
 
     def hit() -> bytes | None:
         handler = background.server.handler
-        found = replies.reply_to(packet, "127.0.0.1", handler.catalog, handler.health, handler.rng)
+        found = replies.reply_to(
+            packet,
+            "127.0.0.1",
+            handler.catalog,
+            handler.health,
+            handler.rng,
+            locator=handler.locator,
+        )
         return None if found is None else found[0]
 
     cached = in_loop(background, hit)

@@ -156,14 +156,18 @@ def test_large_cached_replies_are_the_slow_paths(
     assert summary(first) == summary(expected)
     replies = fast.replies
     assert replies is not None
-    hit = replies.reply_to(packet, "127.0.0.1", zones, fast.health, fast.rng, transport)
+    hit = replies.reply_to(
+        packet, "127.0.0.1", zones, fast.health, fast.rng, transport, locator=fast.locator
+    )
     if hit is None:
         event("not cached")
         return
     assert summary(hit[0]) == summary(expected)
     tc = bool(dns.message.from_wire(expected).flags & dns.flags.TC)
     event(f"cached, {'TC' if tc else 'whole or trimmed'} over {transport}")
-    unknown = replies.reply_to(packet, "127.0.0.1", zones, fast.health, fast.rng)
+    unknown = replies.reply_to(
+        packet, "127.0.0.1", zones, fast.health, fast.rng, locator=fast.locator
+    )
     parsed = parse_query(packet)
     assert isinstance(parsed, ParsedQuery)
     answer = slow.answer(parsed, "127.0.0.1", transport)
@@ -190,6 +194,8 @@ def test_the_cache_answers_large_questions_again(transport: str, payload: int | 
         for rdtype in TYPES:
             packet = wire(name, rdtype, payload, False, None, dns.flags.RD)
             fast.handle(packet, "127.0.0.1", transport)
-            hit = replies.reply_to(packet, "127.0.0.1", zones, fast.health, fast.rng, transport)
+            hit = replies.reply_to(
+                packet, "127.0.0.1", zones, fast.health, fast.rng, transport, locator=fast.locator
+            )
             assert hit is not None, (name, rdtype)
     assert TCP_LIMIT == 65535

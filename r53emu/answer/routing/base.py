@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,6 +72,10 @@ class Draw(Protocol):
 
     def pick(self, rng: random.Random) -> tuple[int, ...]:
         """Positions, in the group's members, of the record sets that answer."""
+        ...
+
+    def picks(self) -> Iterator[tuple[int, ...]]:
+        """Every set of positions `pick` can return (sorted), each once."""
         ...
 
 

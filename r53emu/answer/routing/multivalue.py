@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import combinations
 
 from r53emu.answer.routing.base import RoutingContext, Selection
 from r53emu.model.catalog import RecordGroup, RecordSet
@@ -31,6 +32,10 @@ class MultivalueDraw:
     def outcomes(self) -> int:
         """How many different sets of members a draw can give."""
         return math.comb(len(self.positions), self.count)
+
+    def picks(self) -> Iterator[tuple[int, ...]]:
+        """Each `count` of the pool (there may be many: `outcomes` counts them)."""
+        return combinations(self.positions, self.count)
 
     def pick(self, rng: random.Random) -> tuple[int, ...]:
         """The positions of the members that answer, in answer order."""

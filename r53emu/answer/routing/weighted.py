@@ -10,7 +10,7 @@ healthy records, else among all of them.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -41,6 +41,10 @@ class WeightedDraw:
     def outcomes(self) -> int:
         """How many different answers a draw can give (every member of the pool)."""
         return len(self.positions)
+
+    def picks(self) -> Iterator[tuple[int, ...]]:
+        """Each member of the pool."""
+        return ((position,) for position in self.positions)
 
     def pick(self, rng: random.Random) -> tuple[int, ...]:
         """The position of the member that answers."""

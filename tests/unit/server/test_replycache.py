@@ -34,6 +34,10 @@ record_sets:
      geolocation_routing_policy: {country: DE}}
   - {name: '*.geo', type: A, ttl: 60, records: [192.0.2.2], set_identifier: any,
      geolocation_routing_policy: {country: '*'}}
+  - {name: '*.cidr', type: A, ttl: 60, records: [192.0.2.5], set_identifier: ten,
+     cidr_routing_policy: {collection_id: nets, location_name: ten}}
+  - {name: '*.cidr', type: A, ttl: 60, records: [192.0.2.6], set_identifier: rest,
+     cidr_routing_policy: {collection_id: nets, location_name: '*'}}
   - {name: target, type: A, ttl: 60, records: [192.0.2.9]}
   - {name: '*.drawn', type: A, set_identifier: a, weighted_routing_policy: {weight: 1},
      alias: {name: target.wild.test.}}
@@ -45,10 +49,23 @@ record_sets:
 )
 
 
+# Two places: 10.1/16 in DE, 10.2/16 in FR (every /24 of each placed alike); IP-based routing
+# keys on the whole 10/8.
+ACCOUNT = """\
+cidr_collections:
+  nets:
+    ten: [10.0.0.0/8]
+client_locations:
+  - {cidr: 10.1.0.0/16, country: DE}
+  - {cidr: 10.2.0.0/16, country: FR}
+"""
+
+
 @pytest.fixture(scope="module")
 def zones(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     directory = tmp_path_factory.mktemp("replycache")
     (directory / "wild.yaml").write_text(ZONE)
+    (directory / "account.yaml").write_text(ACCOUNT)
     return load_catalog(directory)
 
 
@@ -85,15 +102,51 @@ def consistent(replies: ReplyCache) -> None:
     assert all(key in replies._entries for keys in replies._by_check.values() for key in keys)
 
 
-def test_answers_never_cached_leave_nothing(zones: Catalog) -> None:
-    """Names under a wildcard whose answer is drawn into aliases (not redrawable from the
-    cache) once made an uncounted None entry each; now they leave nothing."""
+def test_answers_drawn_into_aliases_are_kept_and_counted(zones: Catalog) -> None:
+    """Names under a wildcard whose answer is a weighted draw into aliases were never cached
+    (each once left an uncounted None entry); now each is kept by its path, counted exactly,
+    and answered again from the cache."""
     answering = handler(zones)
     replies = answering.replies
     assert replies is not None
     for i in range(500):
         answering.handle(packet(f"n{i}.drawn.wild.test"), "127.0.0.1", "udp")
-    assert (len(replies), len(replies._entries), len(replies._queue), replies.bytes) == (0, 0, 0, 0)
+    assert (len(replies), len(replies._entries)) == (500, 500)
+    consistent(replies)
+    hit = replies.reply_to(
+        packet("n7.drawn.wild.test"),
+        "127.0.0.1",
+        zones,
+        answering.health,
+        answering.rng,
+        locator=answering.locator,
+    )
+    assert hit is not None
+    assert dns.message.from_wire(hit[0]).answer[0].to_text().endswith("192.0.2.9")
+
+
+def test_clients_placed_alike_share_one_location_reply(zones: Catalog) -> None:
+    """A geolocation answer is kept per place, not per subnet: 200 /24s of 10.1/16 (DE) and
+    200 of 10.2/16 (FR) make two replies, and a /24 never seen before is answered from them."""
+    answering = handler(zones)
+    replies = answering.replies
+    assert replies is not None
+    for i in range(200):
+        for second in (1, 2):
+            answering.handle(
+                packet("x.geo.wild.test", ecs=bytes((10, second, i))), "127.0.0.1", "udp"
+            )
+    assert len(replies) == 2
+    consistent(replies)
+    for second, expected in ((1, "192.0.2.1"), (2, "192.0.2.2")):
+        query = packet("x.geo.wild.test", ecs=bytes((10, second, 250)))
+        hit = replies.reply_to(
+            query, "127.0.0.1", zones, answering.health, answering.rng, locator=answering.locator
+        )
+        assert hit is not None
+        reply = dns.message.from_wire(hit[0])
+        assert reply.answer[0].to_text().endswith(expected)
+        assert reply.options[0].scopelen == 24  # the ECS echo is this query's own
 
 
 @pytest.mark.parametrize("kind", ["plain", "big"])
@@ -129,28 +182,38 @@ def test_questions_asked_again_stay_cached_while_new_ones_come(zones: Catalog) -
     for i in range(2000):
         answering.handle(packet(f"n{i}.plain.wild.test"), "127.0.0.1", "udp")
         if i % 10 == 0:
-            assert replies.reply_to(popular, "127.0.0.1", zones, answering.health, answering.rng)
+            assert replies.reply_to(
+                popular,
+                "127.0.0.1",
+                zones,
+                answering.health,
+                answering.rng,
+                locator=answering.locator,
+            )
     assert replies.bytes <= bound
     consistent(replies)
 
 
 def test_one_question_with_endless_clients_is_bounded_too(zones: Catalog) -> None:
-    """Replies kept per client (ECS subnets) count each; the question's oldest clients go."""
+    """Replies kept per client (ECS subnets: IP-based routing) count each; the question's
+    oldest clients go."""
     bound = 64 * 1024
     answering = handler(zones, bound)
     replies = answering.replies
     assert replies is not None
     for i in range(1500):
         subnet = bytes((10, i // 256, i % 256))
-        answering.handle(packet("x.geo.wild.test", ecs=subnet), "127.0.0.1", "udp")
+        answering.handle(packet("x.cidr.wild.test", ecs=subnet), "127.0.0.1", "udp")
         assert replies.bytes <= bound
     assert 0 < len(replies) < 1500
-    newest = packet("x.geo.wild.test", ecs=bytes((10, 1499 // 256, 1499 % 256)))
-    assert replies.reply_to(newest, "127.0.0.1", zones, answering.health, answering.rng)
+    newest = packet("x.cidr.wild.test", ecs=bytes((10, 1499 // 256, 1499 % 256)))
+    assert replies.reply_to(
+        newest, "127.0.0.1", zones, answering.health, answering.rng, locator=answering.locator
+    )
     consistent(replies)
 
 
-@pytest.mark.parametrize("kind", ["plain", "three", "many", "big", "geo"])
+@pytest.mark.parametrize("kind", ["plain", "three", "many", "big", "cidr", "drawn"])
 def test_the_estimate_is_not_below_the_memory_kept(zones: Catalog, kind: str) -> None:
     """The bytes counted per entry are at least what tracemalloc sees the cache keep (and
     not far above it: the bound means something)."""
@@ -159,9 +222,9 @@ def test_the_estimate_is_not_below_the_memory_kept(zones: Catalog, kind: str) ->
     assert replies is not None
     count = 300
     qtype = 16 if kind == "big" else 1
-    if kind == "geo":
+    if kind == "cidr":
         packets = [
-            packet("x.geo.wild.test", ecs=bytes((10, i // 256, i % 256))) for i in range(count)
+            packet("x.cidr.wild.test", ecs=bytes((10, i // 256, i % 256))) for i in range(count)
         ]
     else:
         packets = [packet(f"n{i}.{kind}.wild.test", qtype) for i in range(count)]
@@ -217,7 +280,15 @@ def test_large_replies_from_the_cache_are_the_slow_paths_bytes(
     answer = answering.answer(parsed, "127.0.0.1", transport or "udp")
     limit = 65535 if transport == "tcp" else parsed.udp_limit()
     expected = render(parsed, answer, limit)
-    hit = replies.reply_to(query, "127.0.0.1", zones, answering.health, answering.rng, transport)
+    hit = replies.reply_to(
+        query,
+        "127.0.0.1",
+        zones,
+        answering.health,
+        answering.rng,
+        transport,
+        locator=answering.locator,
+    )
     if transport is None and len(render(parsed, answer, 65535)) != len(expected):
         assert hit is None  # depends on the transport: the slow path answers
         return
@@ -240,12 +311,12 @@ def rss() -> int:
 
 
 def test_300000_names_under_a_wildcard_plateau_at_the_bound(zones: Catalog) -> None:
-    """The attack run's flood: 300,000 distinct names under a wildcard whose answers are never
-    cached (a weighted draw into aliases: each was an uncounted None marker, +94 MB and no
-    plateau), every 64th one under a cacheable wildcard. The cache's byte count stays at its
-    bound and the process's RSS stops growing once the bound is reached. (The lookups of the
-    uncacheable names are the same each time; one lookup's answer is stored for each name, as
-    the slow path would store it, to keep the test fast.)"""
+    """The attack run's flood: 300,000 distinct names under a wildcard whose answers were never
+    cached then (a weighted draw into aliases: each was an uncounted None marker, +94 MB and no
+    plateau; now kept by path), every 32nd one under another wildcard. The cache's byte count
+    stays at its bound and the process's RSS stops growing once the bound is reached. (The
+    lookups of the drawn names are the same each time; one lookup's answer is stored for each
+    name, as the slow path would store it, to keep the test fast.)"""
     bound = 16 * 2**20
     answering = handler(zones, bound)
     replies = answering.replies
@@ -259,7 +330,9 @@ def test_300000_names_under_a_wildcard_plateau_at_the_bound(zones: Catalog) -> N
             answering.handle(packet(f"n{i}.plain.wild.test"), "127.0.0.1", "udp")
         else:
             query = dataclasses.replace(first, qname=(b"n%d" % i, b"drawn", b"wild", b"test"))
-            replies.store(query, "127.0.0.1", drawn, zones, answering.health, set())
+            replies.store(
+                query, "127.0.0.1", drawn, zones, answering.health, set(), locator=answering.locator
+            )
         if (i + 1) % 50_000 == 0:
             assert replies.bytes <= bound
             marks[i + 1] = (rss(), len(replies._entries), replies.bytes)
@@ -267,5 +340,7 @@ def test_300000_names_under_a_wildcard_plateau_at_the_bound(zones: Catalog) -> N
     assert marks[300_000][1] == pytest.approx(marks[150_000][1], rel=0.05)  # entries: a plateau
     assert marks[300_000][0] - marks[150_000][0] < 8 * 2**20  # RSS: a plateau too
     popular = packet("n299968.plain.wild.test")  # the last cacheable one: still there
-    assert replies.reply_to(popular, "127.0.0.1", zones, answering.health, answering.rng)
+    assert replies.reply_to(
+        popular, "127.0.0.1", zones, answering.health, answering.rng, locator=answering.locator
+    )
     consistent(replies)
