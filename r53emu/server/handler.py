@@ -33,6 +33,7 @@ from r53emu.server.queryevents import QueryEvent, QueryObserver
 from r53emu.server.querystats import QueryStats, stats_key
 from r53emu.server.replycache import MAX_BYTES as CACHE_BYTES
 from r53emu.server.replycache import ConsultedHealth, ReplyCache
+from r53emu.server.sharedreplies import renamed
 from r53emu.server.udpguard import minimal_any
 from r53emu.server.wire import (
     SERVFAIL_ANSWER,
@@ -108,7 +109,12 @@ class QueryHandler:
                 reply, cached = hit
                 self.stats.count(cached.stats, time.perf_counter() - started)
                 if self.observers:
-                    self._tell(packet, cached.answer, catalog, client_ip, transport, started)
+                    # A reply shared with another name of the parent (`sharedreplies`) is
+                    # logged as this name's.
+                    shared = packet[12 : 12 + len(cached.question)] != cached.question
+                    self._tell(
+                        packet, cached.answer, catalog, client_ip, transport, started, shared
+                    )
                 return reply
         return self._answer_slowly(packet, client_ip, transport, catalog, started, cap)
 
@@ -181,13 +187,17 @@ class QueryHandler:
         client_ip: str,
         transport: str,
         started: float,
+        shared: bool = False,
     ) -> None:
         """Give the observers the query's event (a cached reply's query is read again here:
-        the fast path reads only what its reply needs). Nothing raised here reaches the
-        caller: the reply is already made and is sent whatever an observer does."""
+        the fast path reads only what its reply needs; a `shared` one was made for another
+        name). Nothing raised here reaches the caller: the reply is already made and is sent
+        whatever an observer does."""
         try:
             parsed = parse_query(query) if isinstance(query, bytes) else query
             assert isinstance(parsed, ParsedQuery), "the fast path answers only readable queries"
+            if shared:
+                answer = renamed(answer, parsed.qname)
             event = _event(parsed, answer, catalog, client_ip, transport, started)
         except Exception:
             self._observer_failed(None)

@@ -9,10 +9,17 @@ whose question is the same bytes (name as sent, type, class) are read by hand
 RD, CD and EDNS (precomputed), the question and the records, and an OPT made for this query (payload
 4096, DO copied, ECS echoed). Values of a record set come in random order (§2.2): where they have at
 most `cachedreply.MAX_ORDERS` orders, every order's bytes are kept and one is picked per reply;
-otherwise the records are shuffled per reply. Reordering moves no name: every record of a record set
-has the same owner, packed alike after the first record (a pointer), so only what follows the owner
-names is swapped (whole records when the first is packed alike too), and every order is the bytes
-the slow path sends for that order, of the same size.
+otherwise record sets of at most `cachedreply.SHUFFLE_MAX` values are shuffled per reply and
+larger ones rotated from kept orders (see `cachedreply`). Reordering moves no name: every record
+of a record set has the same owner, packed alike after the first record (a pointer), so only
+what follows the owner names is swapped (whole records when the first is packed alike too), and
+every order is the bytes the slow path sends for that order, of the same size.
+
+A name the zone does not hold (under a wildcard, or NXDOMAIN) is answered as every other name
+alike below its closest encloser: its reply is kept once for all those whose labels below the
+encloser are as long (`sharedreplies`: the key is that length and the rest of the question as
+sent), and given to each with its own question, unless the label right below the encloser is one
+the catalog holds there. Names never asked before then cost a reply from the cache, not a lookup.
 
 What is cached: every answer whose rcode fits the header (a drawn one as below). One that fits
 in 512 bytes with any OPT is never cut by a client's limit. Each keeps the sizes that decide what a
@@ -76,6 +83,7 @@ from r53emu.server.cachedreply import (
 )
 from r53emu.server.drawnpaths import DrawnPaths
 from r53emu.server.quickread import read_query
+from r53emu.server.sharedreplies import ChildLabels, candidates, shareable, shared_key
 from r53emu.server.wire import Packed, ParsedQuery, subnet_network
 
 MAX_BYTES = 64 * 2**20  # the default bound on the memory the cache keeps (estimated)
@@ -92,6 +100,7 @@ MINIMAL_ANY = b"\x01"
 _ENTRY_BYTES = 260
 _CLIENT_BYTES = 150
 _CHECK_BYTES = 60  # a question's place in `_by_check` and `_checks`, per check
+_SHARED_BYTES = 100  # a shared reply's place in `_shared` (the labels' set is the catalog's)
 _LOCATION_BYTES = 400  # a location's key (a tuple of a few strings and a point)
 _REDRAWABLE = (Outcome.ANSWER, Outcome.CNAME)
 _PLACES = 4096  # clients' locations remembered (a client's key: a /24 ECS option, an address)
@@ -137,6 +146,9 @@ class ReplyCache:
         self._rng: random.Random | None = None
         self._locator: Locator | None = None
         self._places: dict[tuple[str, bytes | None], LocationKey] = {}  # clients' locations
+        # Shared replies' keys (`sharedreplies`): the first labels that may not use each.
+        self._shared: dict[bytes, frozenset[bytes]] = {}
+        self._children: ChildLabels | None = None  # made for the catalog when first needed
         self._entries: dict[bytes, _Entry] = {}
         # The entries in the order they were stored (or last given a second chance); a pair
         # whose entry is no longer the question's (dropped on a health change) is skipped.
@@ -182,6 +194,21 @@ class ReplyCache:
         if cap is not None and question[-4:-2] == _ANY:
             question += MINIMAL_ANY  # the guard's RFC 8482 answer is kept apart
         entry = self._entries.get(question)
+        shared = False
+        if entry is None:
+            # Perhaps a name the zone does not hold: a reply shared with the names alike below
+            # its closest encloser, if one was made (`sharedreplies`).
+            if not self._shared:
+                return None
+            for key, label in candidates(question):
+                held = self._shared.get(key)
+                if held is not None:
+                    if label.lower() in held:
+                        return None
+                    entry, shared = self._entries[key], True
+                    break
+            else:
+                return None
         # Exact type tests: cheaper than isinstance, and the classes have no subclasses.
         kind = type(entry)
         kept: _Kept | None
@@ -206,9 +233,14 @@ class ReplyCache:
         if cached is None:
             return None
         if cached.small and cap is None:
-            return assemble(packet, cached, edns, subnet, rng), cached
-        reply = assemble_sized(packet, cached, edns, subnet, rng, transport, cap)
-        return None if reply is None else (reply, cached)
+            reply: bytes | None = assemble(packet, cached, edns, subnet, rng)
+        else:
+            reply = assemble_sized(packet, cached, edns, subnet, rng, transport, cap)
+        if reply is None:
+            return None
+        if shared:  # the same bytes but the question, which is this query's
+            reply = reply[:12] + question + reply[12 + len(question) :]
+        return reply, cached
 
     def store(
         self,
@@ -238,6 +270,9 @@ class ReplyCache:
             return  # drawn, then nothing chosen answered: not kept
         question = question_bytes(query)
         key = question + MINIMAL_ANY if minimal_any else question
+        split = None if minimal_any else shareable(query, answer, catalog, packed)
+        if split is not None:
+            key = shared_key(question, split[0])
         existing = self._entries.get(key)
         if type(existing) is CachedReply:
             return  # cached already
@@ -294,6 +329,11 @@ class ReplyCache:
             added += _ENTRY_BYTES + len(key)
             self._entries[key] = entry
             self._queue.append((key, entry))
+            if split is not None:
+                if self._children is None:
+                    self._children = ChildLabels(catalog)
+                self._shared[key] = self._children.of(split[1])
+                added += _SHARED_BYTES
         self.bytes += added
         self._depends_on(key, checks)
         self._size += 1
@@ -351,6 +391,8 @@ class ReplyCache:
             return
         self._size -= _replies_in(entry)
         self.bytes -= _entry_bytes(key, entry)
+        if self._shared.pop(key, None) is not None:
+            self.bytes -= _SHARED_BYTES
         checks = self._checks.pop(key, ())
         self.bytes -= _CHECK_BYTES * len(checks)
         for check in checks:
@@ -391,6 +433,8 @@ class ReplyCache:
 
     def _clear(self) -> None:
         self._places.clear()
+        self._shared.clear()
+        self._children = None
         self._entries.clear()
         self._queue.clear()
         self._by_check.clear()

@@ -377,9 +377,9 @@ class Packed:
     question_end: int
     ends: tuple[int, ...]
     counts: tuple[int, int, int]
-    # Where, in `body`, a name was packed as a pointer to the question's name (a name of the
-    # question's length elsewhere packs the same way: `replycache` shares such replies).
-    qname_pointers: tuple[int, ...] = ()
+    # The pointers into the question's name, as (where in `body`, the offset in `body` they
+    # point at): `sharedreplies` shares a reply between names only where none would change.
+    question_pointers: tuple[tuple[int, int], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -412,12 +412,17 @@ def pack_sections(query: ParsedQuery, answer: Answer, room: int | None = None) -
                 _check_name(name)
             break
     counts = (len(answer.answer), len(answer.authority), len(answer.additional))
-    pointers = tuple(offset - _HEADER.size for offset in buffer.qname_pointers)
+    pointers = tuple(
+        (offset - _HEADER.size, target - _HEADER.size)
+        for offset, target in buffer.early_pointers
+        if target < _HEADER.size + question_end
+    )
     body = bytes(buffer.data[_HEADER.size :])
     return Packed(body, question_end, tuple(ends), counts, pointers)
 
 
 MAX_POINTER = 0x3FFF  # a compression pointer holds a 14-bit offset (RFC 1035 §4.1.4)
+_EARLY = 12 + 256  # past the header and the longest question name
 
 
 class _CompressingBuffer(DNSBuffer):  # type: ignore[misc]
@@ -425,11 +430,13 @@ class _CompressingBuffer(DNSBuffer):  # type: ignore[misc]
     reach it. dnslib remembered every offset, and past 16 KB (a large answer over TCP) wrote
     pointers cut to 14 bits: owner names that pointed elsewhere, or nowhere readable."""
 
-    qname_pointers: list[int]  # where a pointer to the question's name was written
+    # Pointers written to the first 268 bytes (the header and a question's name at most),
+    # as (where, the offset pointed at).
+    early_pointers: list[tuple[int, int]]
 
     def __init__(self) -> None:
         super().__init__()
-        self.qname_pointers = []
+        self.early_pointers = []
 
     def encode_name(self, name: DNSLabel | Name) -> None:
         label = name if isinstance(name, DNSLabel) else DNSLabel(name)
@@ -440,8 +447,8 @@ class _CompressingBuffer(DNSBuffer):  # type: ignore[misc]
             key = tuple(labels)
             pointer = self.names.get(key)
             if pointer is not None:
-                if pointer == _HEADER.size:
-                    self.qname_pointers.append(self.offset)
+                if pointer < _EARLY:
+                    self.early_pointers.append((self.offset, pointer))
                 self.pack("!H", 0xC000 | pointer)
                 return
             if self.offset <= MAX_POINTER:

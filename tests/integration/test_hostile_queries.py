@@ -206,12 +206,25 @@ def small_cache(zones: Path) -> Iterator[BackgroundServer]:
         yield server
 
 
+def spelled(name: str, n: int) -> str:
+    """`name` with its k-th letter upper-cased where bit k of `n` is set."""
+    spelling, k = [], 0
+    for c in name:
+        if c.isalpha():
+            c = c.upper() if n >> k & 1 else c
+            k += 1
+        spelling.append(c)
+    return "".join(spelling)
+
+
 def test_distinct_names_under_a_wildcard_fill_the_cache_only_to_its_bound(
     small_cache: BackgroundServer,
 ) -> None:
-    """Thousands of names under a wildcard (cacheable answers, and answers never cached: the
-    None markers) over UDP: the cache's byte count stays at its bound (`--reply-cache-mb`), and
-    a question asked again and again is answered from the cache all along."""
+    """Thousands of questions under a wildcard (plain answers, and drawn into aliases, once
+    the None markers) over UDP: the cache's byte count stays at its bound (`--reply-cache-mb`),
+    and a question asked again and again is answered from the cache all along. (Names under a
+    wildcard share a reply, by encloser as sent: each question spells the encloser's case
+    anew, so each is kept apart.)"""
     background, bound = small_cache, 2**20
     replies = in_loop(background, lambda: background.server.handler.replies)
     assert replies is not None
@@ -234,7 +247,7 @@ def test_distinct_names_under_a_wildcard_fill_the_cache_only_to_its_bound(
 
     async def flood(start: int, count: int) -> None:
         for i in range(start, start + count):
-            name = f"n{i}.{'wild' if i % 2 else 'drawn'}.hostile.test"
+            name = spelled(f"n.{'wild' if i % 2 else 'drawn'}.hostile.test", i << 1)
             assert await udp_exchange(raw(name, 1, i & 0xFFFF), background.address)
             if i % 50 == 0:
                 assert await udp_exchange(popular, background.address)

@@ -156,6 +156,85 @@ def test_cached_and_fresh_replies_agree(question: Question) -> None:
     assert summary(again) == summary(fresh)
 
 
+@cache
+def parents() -> list[str]:
+    """Every name of the bundled zones (owners, empty non-terminals, apexes) and one that is
+    not there: the parents of the names asked below."""
+    held = {
+        names.to_text(name)
+        for zone in catalog().zones.values()
+        for name in zone.existing
+        if names.WILDCARD not in name
+    }
+    return sorted(held | {f"nope.{names.to_text(zone)}" for zone in catalog().zones})
+
+
+@cache
+def child_labels(parent: str) -> list[str]:
+    """The first labels of the names held right under `parent` (and hosted zones' apexes)."""
+    key = names.lower(names.parse(parent))
+    held = {name for zone in catalog().zones.values() for name in zone.existing}
+    held |= set(catalog().zones)
+    return sorted(name[0].decode() for name in held if name[1:] == key and name[0] != b"*")
+
+
+LABEL_CHARACTERS = st.sampled_from("abcxyzQRS019-")
+shared_questions = st.builds(
+    lambda parent, pick, made, warm, flips, rtype, edns, subnet, client: (
+        parent,
+        pick,
+        made,
+        warm,
+        flips,
+        rtype,
+        edns,
+        subnet,
+        client,
+    ),
+    st.sampled_from(parents()),
+    st.integers(min_value=0, max_value=50),
+    st.text(LABEL_CHARACTERS, min_size=1, max_size=6),
+    st.text(LABEL_CHARACTERS, min_size=1, max_size=6),
+    st.lists(st.booleans(), min_size=1, max_size=4),
+    st.sampled_from([t for t in TYPES if t != "ANY"]),
+    st.booleans(),
+    st.one_of(st.none(), st.sampled_from(SUBNETS)),
+    st.sampled_from(CLIENTS),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=shared_questions)
+def test_names_sharing_a_reply_get_what_the_lookup_gives_each(question: tuple) -> None:
+    """A reply made for one name the zone does not hold serves the parent's other names of its
+    first label's length (r53emu.server.sharedreplies): for a name asked after another of the
+    same length, the cached reply is what a fresh lookup says, case as sent; a label of a name
+    the zone holds (mixed case) never gets the shared reply."""
+    parent, pick, made, warm, flips, rtype, edns, subnet, client = question
+    held = child_labels(parent)
+    label = held[pick % len(held)] if held and pick < 20 else made
+    label = mixed_case(label, flips)
+    warm = (warm * len(label))[: len(label)]
+    if warm.lower() == label.lower():
+        warm = ("q" if label[0] != "q" else "r") + warm[1:]
+    fast, slow = handler(True), handler(False)
+
+    def query(first: str) -> bytes:
+        return wire_query((f"{first}.{parent}", rtype, edns, False, subnet, True, False, client))
+
+    fast.handle(query(warm), client, "udp")
+    packet = query(label)
+    cached, fresh = fast.handle(packet, client, "udp"), slow.handle(packet, client, "udp")
+    parsed = parse_query(packet)
+    assert isinstance(parsed, ParsedQuery)
+    policies = {decision.policy for decision in slow.answer(parsed, client, "udp").why}
+    if policies & RANDOM_POLICIES:
+        event("drawn at random: not compared")
+        return
+    event("held label" if label.lower() in held else "not held")
+    assert summary(cached) == summary(fresh)
+
+
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_the_cache_serves_repeated_simple_questions(transport: str) -> None:
     """A simple record's second query is served from the cache (and agrees with the first)."""
