@@ -275,7 +275,7 @@ def _yaml_zone(
     if "record_sets" in mapping:
         sets_at = top.child(mapping, "record_sets")
         raw_sets = read_list(mapping["record_sets"], sets_at, errors) or LineList()
-    zone = _build(header, context, raw_sets, sets_at, errors)
+    zone = build_record_sets(header, context, raw_sets, sets_at, errors)
     return ZoneFile(header.name, header.source, zone if len(errors) == before else None)
 
 
@@ -311,14 +311,15 @@ def _record_limit(mapping: LineDict, top: Field, errors: list[ZoneError]) -> int
     return DEFAULT_RECORD_LIMIT if limit is None else limit
 
 
-def _build(
+def build_record_sets(
     header: ZoneHeader,
     context: ZoneContext,
     raw_sets: LineList,
     sets_at: Field,
     errors: list[ZoneError],
 ) -> Zone | None:
-    """Parse every record set, then run the whole-zone checks on the ones that are valid."""
+    """Parse every record set, then run the whole-zone checks on the ones that are valid (zone
+    files and the Route 53 API's zones alike: `api.apizonebuild`)."""
     entries: list[Entry] = []
     invalid: set[tuple[Name, int]] = set()
     for index, raw in enumerate(raw_sets):
@@ -435,7 +436,7 @@ def _json_zone(
         default_nameservers=apexdefaults.nameservers(text),
         record_limit=DEFAULT_RECORD_LIMIT,
     )
-    zone = _build(header, context, raw_sets, sets_at, errors)
+    zone = build_record_sets(header, context, raw_sets, sets_at, errors)
     return ZoneFile(header.name, header.source, zone if len(errors) == before else None)
 
 
