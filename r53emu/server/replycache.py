@@ -45,8 +45,11 @@ While some path is not cached yet, the generator's state is saved before the wal
 on a miss, so that the lookup then draws the same path and none is favoured. Under a location
 policy, each place keeps its own paths.
 
-The cache belongs to one catalog, random generator and locator: a reload or a reseed empties it. A
-health change drops only the questions whose answers consulted a check that changed (each
+The cache belongs to one random generator and locator: a reseed or a new locator empties it. A
+new catalog drops only what it may answer otherwise: the questions a replaced or removed zone
+answered (each stored answer records its zone), and where a zone comes or goes those of its
+ancestor zones and of no zone; a catalog whose zones are all new (a reload of the files) empties
+it. A health change drops only the questions whose answers consulted a check that changed (each
 stored answer records the checks its lookup asked about). Its size is bounded in bytes, not in
 entries: every entry, and each reply kept per client, place or path, is counted by an estimate of
 the memory it keeps (`_ENTRY_BYTES`, the `weight` of each reply), and when the total passes
@@ -73,6 +76,7 @@ from r53emu.geo.locator import Locator
 from r53emu.health.snapshot import HealthView
 from r53emu.model.catalog import Catalog
 from r53emu.model.dnsconstants import TYPE_ANY
+from r53emu.model.names import Name
 from r53emu.model.query import Answer, Outcome
 from r53emu.server.cachedreply import (
     CachedReply,
@@ -97,7 +101,7 @@ MINIMAL_ANY = b"\x01"
 # dict's entry, the key's bytes object, its place in the eviction queue), a kept reply's fixed
 # objects, a bytes object's header, each record of the Answer kept for the query log, a
 # client's (or a draw's) slot.
-_ENTRY_BYTES = 260
+_ENTRY_BYTES = 340  # (260 measured, and 80 for its place in `_by_zone` and `_zone_of`)
 _CLIENT_BYTES = 150
 _CHECK_BYTES = 60  # a question's place in `_by_check` and `_checks`, per check
 _SHARED_BYTES = 100  # a shared reply's place in `_shared` (the labels' set is the catalog's)
@@ -149,6 +153,8 @@ class ReplyCache:
         # Shared replies' keys (`sharedreplies`): the first labels that may not use each.
         self._shared: dict[bytes, frozenset[bytes]] = {}
         self._children: ChildLabels | None = None  # made for the catalog when first needed
+        self._by_zone: dict[Name | None, set[bytes]] = {}  # the questions each zone answered
+        self._zone_of: dict[bytes, Name | None] = {}  # the zone that answered each (None: none)
         self._entries: dict[bytes, _Entry] = {}
         # The entries in the order they were stored (or last given a second chance); a pair
         # whose entry is no longer the question's (dropped on a health change) is skipped.
@@ -329,6 +335,8 @@ class ReplyCache:
             added += _ENTRY_BYTES + len(key)
             self._entries[key] = entry
             self._queue.append((key, entry))
+            self._zone_of[key] = answer.zone
+            self._by_zone.setdefault(answer.zone, set()).add(key)
             if split is not None:
                 if self._children is None:
                     self._children = ChildLabels(catalog)
@@ -393,6 +401,11 @@ class ReplyCache:
         self.bytes -= _entry_bytes(key, entry)
         if self._shared.pop(key, None) is not None:
             self.bytes -= _SHARED_BYTES
+        zone = self._zone_of.pop(key)
+        keys = self._by_zone[zone]
+        keys.discard(key)
+        if not keys:
+            del self._by_zone[zone]
         checks = self._checks.pop(key, ())
         self.bytes -= _CHECK_BYTES * len(checks)
         for check in checks:
@@ -411,15 +424,17 @@ class ReplyCache:
         A reseed empties the cache too: which draws hit the cache changes how many numbers a
         query draws, so a seeded sequence of answers is reproducible only from an empty cache.
         """
-        old_health = self._health
+        old_catalog, old_health = self._catalog, self._health
         if (
-            catalog is not self._catalog
-            or rng is not self._rng
+            rng is not self._rng
             or locator is not self._locator
             or old_health is None
+            or old_catalog is None
         ):
             self._clear()
         else:
+            if catalog is not old_catalog:
+                self._follow_zones(old_catalog, catalog)
             changed = [
                 check
                 for check in self._by_check
@@ -431,7 +446,34 @@ class ReplyCache:
         self._catalog, self._health, self._rng = catalog, health, rng
         self._locator = locator
 
+    def _follow_zones(self, old: Catalog, new: Catalog) -> None:
+        """Drop what a new catalog may answer otherwise: the questions a replaced or removed
+        zone answered, and where a zone comes or goes, those its ancestor zones answered and
+        those no zone did (a name's zone may be another now). An answer reads nothing outside
+        its zone (aliases and additional records stay in it), so the others stay."""
+        changed = [
+            apex
+            for apex in old.zones.keys() | new.zones.keys()
+            if old.zones.get(apex) is not new.zones.get(apex)
+        ]
+        if len(changed) == len(new.zones.keys() | old.zones.keys()):
+            self._clear()  # every zone is new (a reload of the files): nothing to keep
+            return
+        by_zone = self._by_zone
+        dropped: set[bytes] = set()
+        for apex in changed:
+            dropped.update(by_zone.get(apex, ()))
+            if (apex in old.zones) != (apex in new.zones):
+                dropped.update(by_zone.get(None, ()))
+                for start in range(1, len(apex) + 1):
+                    dropped.update(by_zone.get(apex[start:], ()))
+        for key in dropped:
+            self._drop(key)
+        self._children = None  # made again for the new catalog when next needed
+
     def _clear(self) -> None:
+        self._by_zone.clear()
+        self._zone_of.clear()
         self._places.clear()
         self._shared.clear()
         self._children = None
