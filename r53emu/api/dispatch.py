@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from r53emu.api.errors import ApiError, Reply, no_such_operation, render_error
 from r53emu.api.hostedzones import ApiZones
@@ -27,11 +28,22 @@ from r53emu.api.servicemodel import API_VERSION, route_table
 _log = logging.getLogger(__name__)
 
 
-class ApiDispatcher:
-    """Serves Route 53's API from `zones`; one call per request, never raising."""
+class ChangeJournal(Protocol):
+    """Told of each operation before it runs (it may refuse it: `ApiError`) and of each one
+    that succeeded, before its reply is made (`durable.DurableZones`: on disk by then)."""
 
-    def __init__(self, zones: ApiZones) -> None:
+    def starting(self, operation: str) -> None: ...
+
+    def changed(self, operation: str, params: dict[str, Any]) -> None: ...
+
+
+class ApiDispatcher:
+    """Serves Route 53's API from `zones`; one call per request, never raising. With a
+    `journal`, every change is kept before it is acknowledged."""
+
+    def __init__(self, zones: ApiZones, journal: ChangeJournal | None = None) -> None:
         self.zones = zones
+        self.journal = journal
 
     def handle(
         self,
@@ -58,7 +70,11 @@ class ApiDispatcher:
                     sender=False,
                 )
             params = parse_request(match.operation, match.uri_params, query, headers, body)
+            if self.journal is not None:
+                self.journal.starting(name)
             output = handler(self.zones, params)
+            if self.journal is not None:
+                self.journal.changed(name, params)
             return serialize_response(match.operation, output, request_id=request_id)
         except ApiError as error:
             return render_error(error, request_id)
