@@ -34,8 +34,9 @@ from r53emu.ops.metrics import Metrics
 from r53emu.ops.querylog import QueryLog
 from r53emu.ops.reloading import ReloadResult, ZoneReloader
 from r53emu.server.binderrors import BindError, bind_failure_message, system_error
+from r53emu.server.fairshare import LoopShare
 from r53emu.server.handler import QueryHandler
-from r53emu.server.listeners import ConnectionRegistry, TcpConnection, UdpListener
+from r53emu.server.listeners import ConnectionRegistry, TcpConnection, UdpListener, bind_udp
 from r53emu.server.replycache import MAX_BYTES as REPLY_CACHE_BYTES
 from r53emu.server.udpguard import AMPLIFICATION_FACTOR, DEFAULT_SCOPE, RATE_LIMIT, UdpGuard
 from r53emu.zonefiles.loader import load_catalog
@@ -104,7 +105,10 @@ class R53Emu:
         # sequence of DNS answers reproducible whatever the health checks do.
         self._resolve_rng = random.Random(config.seed)
         self._catalog = catalog
-        self._udp: asyncio.DatagramTransport | None = None
+        self._udp: UdpListener | None = None
+        # What each kind of work may take of a loop turn, so that UDP answers never wait for a
+        # flood of TCP or admin requests (server.fairshare).
+        self.share = LoopShare()
         self._tcp: asyncio.Server | None = None
         # Open TCP connections, so stop() can end them instead of waiting out their idle
         # timeout, least recently active first, so that the cap closes the idlest (its limit
@@ -184,6 +188,7 @@ class R53Emu:
                     seed=self.config.seed,
                     max_connections=self.config.max_admin_connections or admin_cap,
                     request_timeout=self.config.admin_request_timeout,
+                    share=self.share,
                 )
                 await self._start_admin(self.admin, self.config.admin_port)
         except BaseException:
@@ -285,16 +290,14 @@ class R53Emu:
         host, wanted = self.config.address, self.config.port
         for _attempt in range(50):
             try:
-                udp, _ = await loop.create_datagram_endpoint(
-                    lambda: UdpListener(self.handler, self.guard), local_addr=(host, wanted)
-                )
+                udp = await bind_udp(host, wanted)
             except OSError as exc:
                 raise BindError(bind_failure_message(exc, host, wanted)) from exc
-            port = udp.get_extra_info("sockname")[1]
+            port = udp.getsockname()[1]
             try:
                 self._tcp = await loop.create_server(
                     lambda: TcpConnection(
-                        self.handler, self.config.tcp_idle_timeout, self._connections
+                        self.handler, self.config.tcp_idle_timeout, self._connections, self.share
                     ),
                     host,
                     port,
@@ -305,7 +308,8 @@ class R53Emu:
                 if wanted == 0 and system_error(exc).errno == errno.EADDRINUSE:
                     continue  # the free UDP port is taken for TCP: try another pair
                 raise BindError(bind_failure_message(exc, host, port)) from exc
-            self._udp = udp
+            self._udp = UdpListener(self.handler, udp, self.share, self.guard)
+            self._udp.start()
             self.port = port
             return
         raise BindError(f"no port on {host} is free for both UDP and TCP")
@@ -330,6 +334,7 @@ class R53Emu:
             await self._close_connections()
             await self._tcp.wait_closed()
             self._tcp = None
+        self.share.close()
         if self.query_log is not None:
             self.handler.observers.remove(self.query_log.observe)
             self.query_log = None

@@ -29,7 +29,10 @@ a JSON body must arrive within `request_timeout` once the headers have (else 408
 one (`ConnectionRegistry`). Requests aiohttp's parser rejects get its 400 and one short log line;
 every such line is rate-limited per kind (`LogThrottle`), so no input floods the log. An `Expect`
 other than `100-continue` is a 417; a client that goes away mid-request is counted, not logged
-as an error (`adminhttp.HttpFront`, with the rest of the HTTP plumbing).
+as an error (`adminhttp.HttpFront`, with the rest of the HTTP plumbing). On the server's loop,
+requests start a few per turn, large zone bodies are made and written a slice per turn, and
+`/metrics` is rendered once for the requests that wait together (`server.fairshare`), so that
+no stream of requests holds up DNS answers.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import logging
 import random
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -64,10 +67,15 @@ from r53emu.ops.adminhttp import (
 )
 from r53emu.ops.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from r53emu.ops.metrics import Metrics
+from r53emu.ops.pacedbody import CHUNK as PACED_CHUNK
+from r53emu.ops.pacedbody import PacedBody
 from r53emu.ops.reloading import ReloadResult
+from r53emu.ops.sharedrender import SharedRender
 from r53emu.ops.testdnsanswer import TestDnsAnswerError, error_xml, response_xml, test_dns_answer
-from r53emu.ops.zoneview import RenderedZones, zone_json, zone_summary
+from r53emu.ops.zonebody import zone_json
+from r53emu.ops.zoneview import RenderedZones, zone_summary
 from r53emu.server.binderrors import BindError, bind_failure_message, is_in_use
+from r53emu.server.fairshare import LoopShare
 from r53emu.server.listeners import ConnectionRegistry
 from r53emu.zonefiles.errors import ZoneLoadError
 
@@ -131,8 +139,12 @@ class AdminApi:
         seed: int | None = None,
         max_connections: int | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
+        share: LoopShare | None = None,
     ) -> None:
         self.server = server
+        # The server loop's turns (server.fairshare): requests start a few per turn, and UDP
+        # is drained around each handler. None: requests start at once (a loop of its own).
+        self.share = share
         self.token = token
         self.request_timeout = request_timeout
         self.connections: ConnectionRegistry[AdminConnection] = ConnectionRegistry(
@@ -144,7 +156,7 @@ class AdminApi:
         # sequence of answers a --seed makes reproducible.
         self.rng = random.Random(seed)
         self.app = web.Application(middlewares=[self._track, self._json_errors, self._authorize])
-        self.front = HttpFront(self.app, http_logger)
+        self.front = HttpFront(self.app, http_logger, share.admit if share is not None else None)
         self.app.add_routes(
             [
                 # web.get answers HEAD too, as GET routes always have here.
@@ -158,9 +170,16 @@ class AdminApi:
         )
         # The token as compared: bytes, as `_token_bytes` makes of what a client sent.
         self._token = _token_bytes(token) if token is not None else None
-        # GET /zones/{zone}'s bodies, made in a worker thread, one at a time, and kept.
+        # GET /metrics' bodies, one render (in a worker thread) at a time, shared by the
+        # requests that came while the previous one was made.
+        self._metrics = SharedRender(lambda: self.server.metrics.render_async())
+        # GET /zones/{zone}'s bodies, made on the loop in slices between other work
+        # (`zonebody`), one at a time, and kept.
         self._rendered = RenderedZones()
         self._rendering = asyncio.Lock()
+        self._next_turn: Callable[[], Awaitable[None]] = (
+            share.admit if share is not None else _one_turn
+        )
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
 
@@ -191,7 +210,13 @@ class AdminApi:
         # least recently active one closed over the cap) before aiohttp's protocol sees it.
         loop = asyncio.get_running_loop()
         self._listener = await loop.create_server(
-            lambda: AdminConnection(web_server(), self.connections, self._by_transport), sock=sock
+            lambda: AdminConnection(
+                web_server(),
+                self.connections,
+                self._by_transport,
+                self.share.udp_first if self.share is not None else None,
+            ),
+            sock=sock,
         )
         self.port = sock.getsockname()[1]
 
@@ -201,6 +226,7 @@ class AdminApi:
         an unread body after its client left would else be destroyed pending)."""
         if self._listener is not None:
             self._listener.close()
+        self._metrics.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -228,6 +254,8 @@ class AdminApi:
         finally:
             connection.busy = False
             self.connections.touch(connection)
+            if self.share is not None:
+                self.share.udp_first()
 
     @web.middleware
     async def _json_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -273,7 +301,7 @@ class AdminApi:
         return web.json_response({"status": "ok", "zones": len(self.server.catalog.zones)})
 
     async def metrics(self, request: web.Request) -> web.Response:
-        response = web.Response(body=await self.server.metrics.render_async())
+        response = web.Response(body=await self._metrics.get())
         response.headers["Content-Type"] = METRICS_CONTENT_TYPE
         return response
 
@@ -291,8 +319,10 @@ class AdminApi:
             async with self._rendering:
                 body = self._rendered.get(zone)
                 if body is None:
-                    body = await asyncio.to_thread(zone_json, zone)
+                    body = await zone_json(zone, self._next_turn)
                     self._rendered.put(zone, body)
+        if self.share is not None and len(body) > PACED_CHUNK:
+            return web.Response(body=PacedBody(body, self.share.admit, "application/json"))
         return web.Response(body=body, content_type="application/json")
 
     async def health_checks(self, request: web.Request) -> web.Response:
@@ -434,6 +464,10 @@ async def _json_body(request: web.Request, timeout: float) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(reason="the body must be a JSON object")
     return body
+
+
+async def _one_turn() -> None:
+    await asyncio.sleep(0)
 
 
 def _error(status: int, message: str, headers: Any = None) -> web.Response:

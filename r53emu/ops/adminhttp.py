@@ -3,7 +3,10 @@ otherwise get wrong with hostile or vanishing clients.
 
 - `AdminConnection`: each connection counted in a `ConnectionRegistry` (over the cap, the least
   recently active one is closed) before aiohttp's protocol sees it.
-- `HttpFront`, in front of the application's handler: `Expect` answered without raising (417
+- `HttpFront`, in front of the application's handler: each request waits for its turn to
+  start (`admit`: `LoopShare.admit`, a few per loop turn, in order, so that 32 clients
+  streaming requests are served in turn instead of all in one turn of the loop that answers
+  DNS), `Expect` answered without raising (417
   for anything but `100-continue`, whatever bytes it holds; aiohttp's own expect handler, which
   runs before the middlewares, raised on non-ASCII and was a 500), a client that goes away while
   its body is read or its `100 Continue` written ends its request quietly (counted, one DEBUG
@@ -51,8 +54,14 @@ class HttpFront:
     """What aiohttp's server calls for each request instead of the application's handler
     (`install`), and the routes' expect handler (`expect`)."""
 
-    def __init__(self, app: web.Application, logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        logger: logging.Logger,
+        admit: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.app = app
+        self.admit = admit
         self.clients_gone = 0  # requests ended because their client went away, since the start
         self.tasks: set[asyncio.Task[None]] = set()  # aiohttp's handler task of each connection
         self._log = LogThrottle(logger)
@@ -65,13 +74,16 @@ class HttpFront:
         server.request_handler = self.handle
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        """Each request: its connection's task kept, then the application's handler (or, for
-        an unrouted request with an Expect header, the middlewares), a `ClientGone` ended."""
+        """Each request: its connection's task kept, its turn waited for, then the
+        application's handler (or, for an unrouted request with an Expect header, the
+        middlewares), a `ClientGone` ended."""
         assert self._inner is not None, "install() first"
         task = request.task
         if task not in self.tasks:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+        if self.admit is not None:
+            await self.admit()
         try:
             if request.headers.get(hdrs.EXPECT):
                 # aiohttp calls the route's expect handler before the middlewares; a request no
@@ -165,27 +177,34 @@ def _refused_expectation(request: web.BaseRequest) -> web.Response | None:
 class AdminConnection(asyncio.Protocol):
     """One admin connection: aiohttp's protocol (`inner`) behind a wrapper that registers it in
     the API's `ConnectionRegistry` (admitted on connecting, over the cap closing another; gone
-    on closing) and maps its transport to it for the `_track` middleware."""
+    on closing) and maps its transport to it for the `_track` middleware; with `udp_first`, the
+    UDP socket is drained (when due) before each connection and each read is handled."""
 
     def __init__(
         self,
         inner: RequestHandler,
         registry: ConnectionRegistry[AdminConnection],
         by_transport: dict[asyncio.BaseTransport, AdminConnection],
+        udp_first: Callable[[], None] | None = None,
     ) -> None:
         self.inner = inner
         self.registry = registry
         self.by_transport = by_transport
+        self.udp_first = udp_first  # `LoopShare.udp_first`: called before each step here
         self.transport: asyncio.Transport | None = None
         self.busy = False  # a request is being handled
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.udp_first is not None:
+            self.udp_first()
         self.transport = cast(asyncio.Transport, transport)
         self.by_transport[transport] = self
         self.registry.admit(self)
         self.inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        if self.udp_first is not None:
+            self.udp_first()
         self.inner.data_received(data)
 
     def eof_received(self) -> None:
