@@ -10,7 +10,8 @@ core 1 and dnsperf to core 0 when `taskset` exists. It prints one table per size
 to the better ceiling run, average and p99 latency, queries lost), then r53emu's startup time
 (process start to first answer), resident memory, reload time (`POST /reload`), and what a client
 asking 1,000 q/s saw during one more reload. Then the hostile rows (benchmarks/hostile.py, on the
-smallest size; `--no-hostile` leaves them out, `--hostile-only` runs nothing else): the most
+smallest size; `--no-hostile` leaves them out, `--hostile-only` runs nothing else, `--hostile-rows`
+chooses among them): the most
 expensive questions' rates next to static A, UDP p99 under TCP and admin floods, and the worst
 amplification over UDP. Everything stays on 127.0.0.1.
 
@@ -766,6 +767,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only the hostile rows (on the smallest size), not the tables of mixes",
     )
+    parser.add_argument(
+        "--hostile-rows",
+        default="all",
+        metavar="ROWS",
+        help="which hostile rows: comma-separated parts (rates, floods, amplification; default "
+        "all) or flood kinds (busy, tcp, tcp-idle, slowloris, admin, admin-zone: those floods "
+        "and the idle rows)",
+    )
     return parser
 
 
@@ -780,6 +789,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             raise SystemExit(f"unknown mix {unknown}; mixes: {', '.join(known)}")
         mixes = tuple(known[label] for label in args.mixes)
+    if not args.no_hostile:
+        from benchmarks import hostile  # it imports this module
+
+        try:
+            hostile_parts, hostile_floods = hostile.parse_rows(args.hostile_rows)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
     dnsperf = find_dnsperf()
     reports = []
     hostile_figures = None
@@ -791,9 +807,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_report(report), flush=True)
             print(flush=True)
         if not args.no_hostile:
-            from benchmarks import hostile  # it imports this module
-
-            hostile_report = hostile.measure(settings, min(sizes))
+            hostile_report = hostile.measure(settings, min(sizes), hostile_parts, hostile_floods)
             print(hostile.format_report(hostile_report), flush=True)
             hostile_figures = hostile.to_json(hostile_report)
     if args.json:

@@ -1,10 +1,12 @@
 """The benchmark's hostile rows (issue 13): what a client can make r53emu spend, beside static A.
 
     .venv/bin/python benchmarks/authoritative.py --hostile-only [--quick]   # these rows alone
+    .venv/bin/python benchmarks/authoritative.py --hostile-only --quick --hostile-rows floods
 
 benchmarks/authoritative.py runs them after its tables (`--no-hostile` leaves them out), on the
 smallest zone size of the run, with the hostile zone (`zonegen.write_hostile_zone`) beside the
-benchmark zone, in a server of their own:
+benchmark zone, in a server of their own; `--hostile-rows` (`parse_rows`) chooses the parts, or
+the floods, to run:
 
 1. **Worst name's rate**: dnsperf (the table's settings, `-B`: queries built here, byte for byte)
    on each candidate question, next to static A on the same server; each rate as a share of static
@@ -444,8 +446,40 @@ class HostileReport:
     amplification: list[AmplificationRow] = field(default_factory=list)
 
 
-def measure(settings: bench.Settings, size: int) -> HostileReport:
-    """The three parts, on a server of their own serving the benchmark and hostile zones."""
+PARTS = ("rates", "floods", "amplification")  # --hostile-rows: the three parts, in order
+
+
+def parse_rows(text: str) -> tuple[set[str], tuple[FloodKind, ...]]:
+    """`--hostile-rows`: comma-separated parts (`rates`, `floods`, `amplification`, `all`) and
+    flood kinds (`tcp`, `admin-zone`, ...: those floods alone, with the idle rows); the parts
+    to run and the floods among them. Raises ValueError naming what is unknown."""
+    kinds = {flood.kind: flood for flood in FLOODS}
+    parts: set[str] = set()
+    chosen: list[FloodKind] = []
+    for word in (word.strip() for word in text.split(",")):
+        if word == "all":
+            parts.update(PARTS)
+        elif word in PARTS:
+            parts.add(word)
+        elif word in kinds:
+            parts.add("floods")
+            chosen.append(kinds[word])
+        else:
+            known = ", ".join((*PARTS, "all", *kinds))
+            raise ValueError(f"unknown hostile row {word!r}; rows: {known}")
+    floods = tuple(flood for flood in FLOODS if flood in chosen) if chosen else FLOODS
+    return parts, floods
+
+
+def measure(
+    settings: bench.Settings,
+    size: int,
+    parts: Iterable[str] = PARTS,
+    floods: Sequence[FloodKind] = FLOODS,
+) -> HostileReport:
+    """The three parts (or those of `parts`; of the floods, `floods`), on a server of their own
+    serving the benchmark and hostile zones."""
+    parts = set(parts)
     report = HostileReport(size, settings.seconds)
     zones = settings.workdir / f"hostile-{size}"
     plan = zonegen.write_zones(zones, size)
@@ -455,13 +489,18 @@ def measure(settings: bench.Settings, size: int) -> HostileReport:
     server, port, admin, _ = bench.start_r53emu(zones)
     try:
         report.rss_mb_before_rates = bench.memory_kb(server.pid)["VmRSS"] / 1024
-        report.rates = measure_rates(settings, port, plan, hostile)
+        if "rates" in parts:
+            report.rates = measure_rates(settings, port, plan, hostile)
         report.rss_mb_after_rates = bench.memory_kb(server.pid)["VmRSS"] / 1024
-        report.floods = measure_floods(settings, report, port, admin, plan)
-        _log("hostile: amplification, loopback ...")
-        report.amplification.append(amplify("generated zones, loopback", port, zones))
+        if "floods" in parts:
+            report.floods = measure_floods(settings, report, port, admin, plan, floods)
+        if "amplification" in parts:
+            _log("hostile: amplification, loopback ...")
+            report.amplification.append(amplify("generated zones, loopback", port, zones))
     finally:
         server.stop()
+    if "amplification" not in parts:
+        return report
     report.amplification.insert(0, amplify_server("bundled zones/, loopback", BUNDLED_ZONES, []))
     extra = guard_arguments(serve_flags())
     for label, directory in (("bundled zones/", BUNDLED_ZONES), ("generated zones", zones)):
@@ -592,7 +631,12 @@ def client_result(counts: dict[str, Any], request_bytes: int) -> bench.DnsperfRe
 
 
 def measure_floods(
-    settings: bench.Settings, report: HostileReport, port: int, admin: str, plan: zonegen.ZonePlan
+    settings: bench.Settings,
+    report: HostileReport,
+    port: int,
+    admin: str,
+    plan: zonegen.ZonePlan,
+    floods: Sequence[FloodKind] = FLOODS,
 ) -> list[FloodRow]:
     queries = settings.workdir / "hostile-static.txt"
     queries.write_text("\n".join(bench.query_lines(plan, bench.STATIC)) + "\n")
@@ -622,7 +666,7 @@ def measure_floods(
         },
     }
     rows = [FloodRow("idle (before the floods)", steady_load(settings, port, queries))]
-    for kind in FLOODS:
+    for kind in floods:
         _log(f"hostile: UDP at {bench.RATED_QPS:,} q/s under {kind.label} ...")
         spec: dict[str, Any] = {"kind": kind.kind, "seconds": settings.seconds + FLOOD_RAMP + 30}
         spec |= targets[kind.kind]
@@ -803,7 +847,19 @@ def format_amplification_row(row: AmplificationRow) -> str:
 def format_report(report: HostileReport) -> str:
     lines = [
         f"== hostile rows: {report.record_sets:,} record sets + {zonegen.HOSTILE_ZONE}, "
-        f"{report.seconds} s runs ==",
+        f"{report.seconds} s runs =="
+    ]
+    if report.rates:
+        lines += _format_rates(report)
+    if report.floods:
+        lines += _format_floods(report)
+    if report.amplification:
+        lines += _format_amplification(report)
+    return "\n".join(lines)
+
+
+def _format_rates(report: HostileReport) -> list[str]:
+    lines = [
         f"worst name's rate (dnsperf {' '.join(bench.DNSPERF_SETTINGS)}; target: the worst at "
         f"least {RATE_TARGET:.0%} of static A)",
     ]
@@ -821,7 +877,11 @@ def format_report(report: HostileReport) -> str:
         f"RSS {report.rss_mb_before_rates:.0f} MB before these runs, "
         f"{report.rss_mb_after_rates:.0f} MB after"
     )
-    lines += [
+    return lines
+
+
+def _format_floods(report: HostileReport) -> list[str]:
+    lines = [
         "",
         f"UDP p99 of static A at {report.flood_qps:,} q/s under floods (TCP cap "
         f"{report.tcp_cap:,}, admin cap {report.admin_cap:,}; target: within {P99_TARGET:.0f}x "
@@ -836,7 +896,11 @@ def format_report(report: HostileReport) -> str:
             f"worst: {flood.label}, {shown} idle: "
             f"{verdict(flood.ratio, P99_TARGET, at_least=False)}"
         )
-    lines += [
+    return lines
+
+
+def _format_amplification(report: HostileReport) -> list[str]:
+    lines = [
         "",
         "worst amplification over UDP (reply bytes / query bytes, every name x "
         f"{len(AMPLIFICATION_TYPES)}+ types, EDNS {EDNS_PAYLOAD} and none; target: at most "
@@ -850,7 +914,7 @@ def format_report(report: HostileReport) -> str:
         if GUARD_FLAG in row.label and row.worst is not None:
             line += "  " + verdict(row.worst.ratio, AMPLIFICATION_TARGET, at_least=False)
         lines.append(line)
-    return "\n".join(lines)
+    return lines
 
 
 def to_json(report: HostileReport) -> dict[str, Any]:
