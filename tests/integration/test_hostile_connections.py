@@ -113,12 +113,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
 
 
 def dns_address(server: ServeProcess) -> Address:
-    found = server.wait_for_line(r"listening on 127\.0\.0\.1:(\d+) \(UDP and TCP\)")
-    return "127.0.0.1", int(found.group(1))
+    return server.dns_address()
 
 
 def admin_port(server: ServeProcess) -> int:
-    return int(server.wait_for_line(r"admin API on http://127\.0\.0\.1:(\d+)/").group(1))
+    return server.admin_address()[1]
 
 
 def udp_latencies(address: Address, keep_going: threading.Event | None, least: int) -> list[float]:

@@ -66,6 +66,16 @@ class ServeProcess:
         with self._changed:
             return "\n".join(self.lines)
 
+    def dns_address(self) -> tuple[str, int]:
+        """Where the server answers DNS, from its start line."""
+        found = self.wait_for_line(r"listening on 127\.0\.0\.1:(\d+) \(UDP and TCP\)")
+        return "127.0.0.1", int(found.group(1))
+
+    def admin_address(self) -> tuple[str, int]:
+        """Where its admin API listens, from its start line."""
+        found = self.wait_for_line(r"admin API on http://127\.0\.0\.1:(\d+)/")
+        return "127.0.0.1", int(found.group(1))
+
     def wait_for_line(self, pattern: str, timeout: float = STARTUP_TIMEOUT) -> re.Match[str]:
         """The first log line matching `pattern`; fails if the process exits without one."""
         compiled = re.compile(pattern)
