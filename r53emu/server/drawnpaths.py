@@ -30,7 +30,6 @@ import random
 from dataclasses import dataclass, field
 
 from r53emu.answer.routing import DRAWS, Draw
-from r53emu.model.catalog import RecordGroup
 from r53emu.model.names import Name
 from r53emu.model.query import Answer, Decision, Routed
 from r53emu.server.cachedreply import CachedReply
@@ -289,8 +288,3 @@ def _segments(segment: _Segment | None) -> int:
     if segment is None:
         return 0
     return 1 + sum(_segments(following) for following in segment.after.values())
-
-
-def drawn_group(group: RecordGroup) -> bool:
-    """Whether the group's policy draws at random."""
-    return group.policy in DRAWS
